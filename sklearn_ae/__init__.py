@@ -1,0 +1,9 @@
+"""scikit-learn estimators backed by PyTorch autoencoders."""
+
+# License: BSD 3 clause
+
+from sklearn_ae._transformer import AutoencoderTransformer
+
+__version__ = "0.1.0.dev0"
+
+__all__ = ["AutoencoderTransformer", "__version__"]

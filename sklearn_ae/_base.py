@@ -1,0 +1,393 @@
+"""Shared base of the autoencoder estimators: hyperparameters, validation,
+numpy <-> torch glue and batched inference."""
+
+# License: BSD 3 clause
+
+from __future__ import annotations
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.decomposition import PCA
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from sklearn_ae._losses import LOSSES, row_errors
+from sklearn_ae._networks import (
+    ACTIVATIONS,
+    OUTPUT_ACTIVATIONS,
+    Autoencoder,
+    DenseDecoder,
+    DenseEncoder,
+)
+from sklearn_ae._training import SOLVERS, RowsDataset, train
+from sklearn_ae._utils import as_rows, resolve_device, seeded
+
+# Rows used to compute the input statistics and the PCA start: enough for
+# stable estimates, few enough that a huge (or memmapped) X is never copied.
+_INIT_SAMPLE = 10_000
+
+# Floats per inference batch (rows x widest layer): keeps memory flat however
+# many rows are passed.
+_INFERENCE_BUDGET = 2**21
+
+
+def _scale_of(values, mean):
+    """Standard deviation per column, 1 where a column is (nearly) constant."""
+    scale = values.std(axis=0)
+    tiny = scale <= np.finfo(np.float32).eps * np.maximum(1.0, np.abs(mean))
+    scale[tiny] = 1.0
+    return scale
+
+
+class _BaseAutoencoder(BaseEstimator):
+    """Hyperparameters, fitting and batched inference shared by all estimators.
+
+    Not public: use :class:`~sklearn_ae.AutoencoderTransformer` and friends.
+    """
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "output_activation": [StrOptions({"auto", *OUTPUT_ACTIVATIONS})],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "loss": [StrOptions(set(LOSSES))],
+        "init": [StrOptions({"pca", "random"})],
+        "solver": [StrOptions(set(SOLVERS))],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate": [StrOptions({"constant", "adaptive", "cosine"})],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "device": [str],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        n_components=2,
+        *,
+        hidden_layer_sizes=(64,),
+        activation="relu",
+        output_activation="auto",
+        dropout=0.0,
+        alpha=0.0,
+        loss="mse",
+        init="pca",
+        solver="adam",
+        learning_rate_init=1e-3,
+        learning_rate="adaptive",
+        batch_size="auto",
+        max_iter=200,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.output_activation = output_activation
+        self.dropout = dropout
+        self.alpha = alpha
+        self.loss = loss
+        self.init = init
+        self.solver = solver
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ fitted
+    @property
+    def encoder_(self):
+        """The trained encoder, a ``torch.nn.Module`` mapping rows to codes."""
+        if not hasattr(self, "_net"):
+            raise AttributeError("encoder_ exists once the estimator is fitted.")
+        return self._net.module_.encoder
+
+    @property
+    def decoder_(self):
+        """The trained decoder, a ``torch.nn.Module`` mapping codes to rows."""
+        if not hasattr(self, "_net"):
+            raise AttributeError("decoder_ exists once the estimator is fitted.")
+        return self._net.module_.decoder
+
+    # ---------------------------------------------------------------- checking
+    def _validate_X(self, X, *, reset):
+        return validate_data(
+            self,
+            X,
+            accept_sparse="csr",
+            dtype=[np.float64, np.float32],
+            reset=reset,
+        )
+
+    def _hidden_sizes(self):
+        sizes = self.hidden_layer_sizes
+        sizes = [sizes] if isinstance(sizes, Integral) else list(sizes)
+        if not all(isinstance(s, Integral) and s > 0 for s in sizes):
+            raise ValueError(
+                f"hidden_layer_sizes={self.hidden_layer_sizes!r} must be a "
+                "sequence of positive integers, e.g. (64, 32)."
+            )
+        return tuple(int(s) for s in sizes)
+
+    def _output_activation(self):
+        if self.output_activation != "auto":
+            return self.output_activation
+        return "sigmoid" if self.loss == "bce" else "identity"
+
+    def _check_loss_range(self, name, data):
+        if self.loss != "bce":
+            return
+        low, high = data.min(), data.max()
+        if low < 0 or high > 1:
+            raise ValueError(
+                f"loss='bce' needs {name} in [0, 1], but it holds values in "
+                f"[{low:.4g}, {high:.4g}]. Scale it with "
+                "sklearn.preprocessing.MinMaxScaler, or use loss='mse'."
+            )
+
+    def _resolve_batch_size(self, n_samples):
+        if self.batch_size == "auto":
+            # About 32 steps per epoch on small data, at most 256 rows a batch.
+            return int(min(256, max(16, n_samples // 32)))
+        return int(min(self.batch_size, n_samples))
+
+    # ----------------------------------------------------------------- fitting
+    def _make_corrupt(self):
+        """Corruption applied to each training batch (the denoiser's hook)."""
+        return None
+
+    def _make_penalty(self):
+        """Extra loss term computed from the code (sparsity, KL)."""
+        return None
+
+    def _fit_network(self, X, Y=None):
+        """Build and train the network on ``X`` (target ``Y``, else ``X``).
+
+        Sets every fitted attribute at the end, so a failure (bad device,
+        divergence) leaves the estimator as it was.
+        """
+        hidden = self._hidden_sizes()
+        device = resolve_device(self.device)
+        self._check_loss_range("X" if Y is None else "Y", X if Y is None else Y)
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        dataset = RowsDataset(as_rows(X), None if Y is None else as_rows(Y))
+        with seeded(seed, device):
+            module = self._build_module(X, Y, hidden, seed)
+            result = train(
+                module,
+                dataset,
+                loss=self.loss,
+                penalty=self._make_penalty(),
+                corrupt=self._make_corrupt(),
+                solver=self.solver,
+                learning_rate_init=self.learning_rate_init,
+                learning_rate=self.learning_rate,
+                alpha=self.alpha,
+                batch_size=self._resolve_batch_size(X.shape[0]),
+                max_iter=self.max_iter,
+                early_stopping=self.early_stopping,
+                validation_fraction=self.validation_fraction,
+                n_iter_no_change=self.n_iter_no_change,
+                tol=self.tol,
+                device=str(device),
+                verbose=self.verbose,
+            )
+        result.net.module_.eval()
+        if not result.stopped_early and result.n_iter == self.max_iter:
+            warnings.warn(
+                f"{type(self).__name__}: max_iter={self.max_iter} epochs ran "
+                f"before the loss stopped improving by tol={self.tol}. Increase "
+                "max_iter, or set early_stopping=True.",
+                ConvergenceWarning,
+            )
+        elif result.n_iter < self.max_iter and not result.stopped_early:
+            warnings.warn(
+                f"{type(self).__name__}: training was interrupted after "
+                f"{result.n_iter} epochs; keeping the weights of the best epoch.",
+                UserWarning,
+            )
+        self._net = result.net
+        self.loss_curve_ = result.loss_curve
+        self.validation_scores_ = (
+            None
+            if result.validation_loss_curve is None
+            else [-loss for loss in result.validation_loss_curve]
+        )
+        self.best_loss_ = result.best_loss
+        self.n_iter_ = result.n_iter
+        return self
+
+    def _init_sample(self, X, seed):
+        """Up to ``_INIT_SAMPLE`` rows of X as a dense float64 array."""
+        n = X.shape[0]
+        if n > _INIT_SAMPLE:
+            rows = np.sort(
+                np.random.RandomState(seed).choice(n, _INIT_SAMPLE, replace=False)
+            )
+        else:
+            rows = slice(None)
+        part = X[rows]
+        part = part.toarray() if sp.issparse(part) else part
+        return np.asarray(part, dtype=np.float64), rows
+
+    def _build_module(self, X, Y, hidden, seed):
+        """Dense encoder and decoder, starting from PCA when ``init="pca"``."""
+        Xs, rows = self._init_sample(X, seed)
+        Ys = Xs if Y is None else self._init_sample(Y, seed)[0]
+        x_mean = Xs.mean(axis=0)
+        y_mean = Ys.mean(axis=0)
+        k = self.n_components
+        enc_components = dec_components = code_scale = None
+        if self.init == "pca":
+            r = min(k, Xs.shape[0], Xs.shape[1])
+            pca = PCA(n_components=r, random_state=seed).fit(Xs)
+            Z = pca.transform(Xs)
+            # The decoder's linear start is the least-squares map from the codes
+            # to the target: PCA's inverse transform when the target is X.
+            coef = np.linalg.lstsq(Z, Ys - y_mean, rcond=None)[0]
+            enc_components = np.zeros((k, Xs.shape[1]))
+            enc_components[:r] = pca.components_
+            dec_components = np.zeros((k, Ys.shape[1]))
+            dec_components[:r] = coef
+            code_scale = np.ones(k)
+            code_scale[:r] = _scale_of(Z, np.zeros(r))
+
+        def tensor(a):
+            return None if a is None else torch.as_tensor(a, dtype=torch.float32)
+
+        encoder = DenseEncoder(
+            tensor(x_mean),
+            tensor(_scale_of(Xs, x_mean)),
+            k,
+            hidden,
+            self.activation,
+            self.dropout,
+            components=tensor(enc_components),
+        )
+        decoder = DenseDecoder(
+            tensor(y_mean),
+            tensor(_scale_of(Ys, y_mean)),
+            k,
+            hidden[::-1],
+            self.activation,
+            self.dropout,
+            components=tensor(dec_components),
+            code_scale=tensor(code_scale),
+            output_activation=self._output_activation(),
+        )
+        return Autoencoder(encoder, decoder)
+
+    # --------------------------------------------------------------- inference
+    def _map_batches(self, X, fn, n_out, dtype):
+        """Apply ``fn`` (tensor -> tensor) to X a batch at a time.
+
+        The output is one preallocated array: no per-batch list is
+        concatenated, so memory stays flat however many rows are passed.
+        """
+        module = self._net.module_
+        device = self._net.device
+        widest = max(X.shape[1], n_out, self.n_components, *self._hidden_sizes())
+        step = max(1, _INFERENCE_BUDGET // widest)
+        out = np.empty((X.shape[0], n_out), dtype=dtype)
+        module.eval()
+        with torch.no_grad():
+            for start in range(0, X.shape[0], step):
+                part = X[start : start + step]
+                part = part.toarray() if sp.issparse(part) else part
+                batch = torch.as_tensor(np.asarray(part, dtype=np.float32))
+                result = fn(batch.to(device))
+                out[start : start + step] = result.cpu().numpy().reshape(len(part), -1)
+        return out
+
+    def _encode(self, X):
+        return self._map_batches(X, self.encoder_, self.n_components, X.dtype)
+
+    def _decode(self, Z):
+        n_out = self.decoder_.mean.shape[0]
+        return self._map_batches(Z, self.decoder_, n_out, Z.dtype)
+
+    def _reconstruct(self, X):
+        n_out = self.decoder_.mean.shape[0]
+        module = self._net.module_
+        return self._map_batches(X, lambda x: module(x)[0], n_out, X.dtype)
+
+    def _reconstruction_errors(self, X):
+        """Mean squared reconstruction error of each row, shape (n_samples,)."""
+        module = self._net.module_
+
+        def errors(x):
+            return row_errors(module(x)[0], x)
+
+        return self._map_batches(X, errors, 1, X.dtype).ravel()
+
+    def score_samples(self, X):
+        """Minus the mean squared reconstruction error of each row.
+
+        Higher is better (closer to the data the model was fitted on).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows to score.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            ``-mean((X - inverse_transform(transform(X))) ** 2, axis=1)``.
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        return -self._reconstruction_errors(X)
+
+    def score(self, X, y=None):
+        """Mean of :meth:`score_samples`: minus the mean reconstruction error.
+
+        Higher is better, so ``GridSearchCV`` needs no ``scoring`` argument.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows to score.
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        score : float
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.non_deterministic = False
+        return tags

@@ -1,0 +1,354 @@
+"""The one training engine: a private skorch ``NeuralNet`` and its data path.
+
+Every estimator trains through :func:`train`. Variants plug in through hooks:
+``corrupt`` (applied to each training batch, the target stays clean) and
+``penalty`` (an extra loss term computed from the code). Public estimators
+never see skorch: they get back a fitted net and plain Python loss curves.
+"""
+
+# License: BSD 3 clause
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from skorch import NeuralNet
+from skorch.callbacks import Callback, EarlyStopping, LRScheduler, PassthroughScoring
+from skorch.utils import noop, to_tensor
+
+from sklearn_ae._losses import reconstruction_loss
+from sklearn_ae._utils import n_rows, take_rows
+
+SOLVERS = {
+    "adam": torch.optim.Adam,
+    "adamw": torch.optim.AdamW,
+    "sgd": torch.optim.SGD,
+}
+
+
+class RowsDataset(torch.utils.data.Dataset):
+    """Rows ``indices`` of ``X`` (and of the target ``Y``), never copied whole.
+
+    ``X`` and ``Y`` come from :func:`sklearn_ae._utils.as_rows`: a float32
+    tensor (possibly sharing a memmap's pages) or a CSR matrix.
+    """
+
+    def __init__(self, X, Y=None, indices=None):
+        self.X = X
+        self.Y = Y
+        self.indices = torch.arange(n_rows(X)) if indices is None else indices
+
+    def __len__(self):
+        return len(self.indices)
+
+    def __getitem__(self, i):
+        return self.take(self.indices[i : i + 1])
+
+    def subset(self, positions):
+        return RowsDataset(self.X, self.Y, self.indices[positions])
+
+    def take(self, index):
+        Xb = take_rows(self.X, index)
+        Yb = None if self.Y is None else take_rows(self.Y, index)
+        return Xb, Yb
+
+
+class BatchIterator:
+    """Yields ``(X_batch, Y_batch)`` slices of a shuffled index.
+
+    skorch's default ``DataLoader`` fetches and collates one row at a time;
+    slicing whole batches out of one tensor is several times faster for the
+    small dense networks used here. Shuffling draws from torch's global RNG,
+    which the estimators seed inside ``torch.random.fork_rng``.
+    """
+
+    def __init__(self, dataset, batch_size=256, shuffle=False):
+        self.dataset = dataset
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+
+    def __len__(self):
+        return math.ceil(len(self.dataset) / self.batch_size)
+
+    def __iter__(self):
+        indices = self.dataset.indices
+        if self.shuffle:
+            indices = indices[torch.randperm(len(indices))]
+        for start in range(0, len(indices), self.batch_size):
+            yield self.dataset.take(indices[start : start + self.batch_size])
+
+
+class SeededSplit:
+    """Hold out a random ``fraction`` of the rows for validation.
+
+    Replaces skorch's ``ValidSplit`` so that the split follows the torch seed
+    and works on :class:`RowsDataset` without copying the data.
+    """
+
+    def __init__(self, fraction):
+        self.fraction = fraction
+
+    def __call__(self, dataset, y=None, **fit_params):
+        n = len(dataset)
+        n_valid = max(1, int(round(self.fraction * n)))
+        if n - n_valid < 1:
+            raise ValueError(
+                f"early_stopping=True holds out validation_fraction="
+                f"{self.fraction} of the rows, which leaves no training rows "
+                f"out of n_samples={n}. Pass more rows or set "
+                "early_stopping=False."
+            )
+        order = torch.randperm(n)
+        return dataset.subset(order[n_valid:]), dataset.subset(order[:n_valid])
+
+
+class ProgressBar(Callback):
+    """A tqdm bar over epochs showing the train and validation loss."""
+
+    def __init__(self, total):
+        self.total = total
+
+    def on_train_begin(self, net, **kwargs):
+        from tqdm.auto import tqdm
+
+        self.bar_ = tqdm(total=self.total, unit="epoch", leave=True)
+
+    def on_epoch_end(self, net, **kwargs):
+        row = net.history[-1]
+        postfix = {"loss": f"{row['train_loss']:.4g}"}
+        if "valid_loss" in row:
+            postfix["val_loss"] = f"{row['valid_loss']:.4g}"
+        self.bar_.set_postfix(postfix, refresh=False)
+        self.bar_.update(1)
+
+    def on_train_end(self, net, **kwargs):
+        self.bar_.close()
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("bar_", None)
+        return state
+
+
+class AutoencoderNet(NeuralNet):
+    """skorch net that reconstructs its input (or the paired target ``Y``).
+
+    Private: only :func:`train` builds it. The module returns
+    ``(reconstruction, code)``; the loss is the reconstruction loss against
+    ``Y`` when given, else against the clean input, plus ``penalty(code)``.
+    """
+
+    def __init__(self, *args, loss_name="mse", corrupt=None, penalty=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.loss_name = loss_name
+        self.corrupt = corrupt
+        self.penalty = penalty
+
+    @property
+    def _default_callbacks(self):
+        # skorch's defaults also time epochs and format a log line for every
+        # epoch; keep only the loss bookkeeping.
+        return [
+            ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
+            ("valid_loss", PassthroughScoring(name="valid_loss")),
+        ]
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        reconstruction, code = y_pred
+        target = X if y_true is None else y_true
+        target = to_tensor(target, device=self.device)
+        loss = reconstruction_loss(self.loss_name, reconstruction, target)
+        if self.penalty is not None:
+            loss = loss + self.penalty(code)
+        return loss
+
+    def train_step_single(self, batch, **fit_params):
+        self._set_training(True)
+        Xi, yi = batch
+        Xi = to_tensor(Xi, device=self.device)
+        target = Xi if yi is None else yi
+        if self.corrupt is not None:
+            Xi = self.corrupt(Xi)
+        y_pred = self.infer(Xi, **fit_params)
+        loss = self.get_loss(y_pred, target, X=Xi, training=True)
+        if not torch.isfinite(loss):
+            raise ValueError(
+                f"The training loss became {loss.item()} at epoch "
+                f"{len(self.history)}: training diverged. Lower "
+                f"learning_rate_init (now {self.lr}) or scale the data, e.g. "
+                "with sklearn.preprocessing.StandardScaler."
+            )
+        loss.backward()
+        return {"loss": loss, "y_pred": y_pred}
+
+
+@dataclass
+class TrainResult:
+    net: AutoencoderNet
+    loss_curve: list
+    validation_loss_curve: list | None
+    best_loss: float
+    n_iter: int
+    stopped_early: bool
+
+
+def train(
+    module,
+    dataset,
+    *,
+    loss="mse",
+    penalty=None,
+    corrupt=None,
+    solver="adam",
+    learning_rate_init=1e-3,
+    learning_rate="constant",
+    alpha=0.0,
+    batch_size=256,
+    max_iter=200,
+    early_stopping=False,
+    validation_fraction=0.1,
+    n_iter_no_change=10,
+    tol=1e-4,
+    device="cpu",
+    verbose=0,
+):
+    """Train ``module`` on a :class:`RowsDataset`; the caller seeds torch.
+
+    Stops when the monitored loss (validation loss with ``early_stopping``,
+    else training loss) has not improved by ``tol`` for ``n_iter_no_change``
+    epochs, and restores the weights of the best epoch. A KeyboardInterrupt
+    ends training the same way. A NaN or inf loss raises ``ValueError``.
+    """
+    net = build_net(
+        module,
+        loss=loss,
+        penalty=penalty,
+        corrupt=corrupt,
+        solver=solver,
+        learning_rate_init=learning_rate_init,
+        learning_rate=learning_rate,
+        alpha=alpha,
+        batch_size=batch_size,
+        max_iter=max_iter,
+        early_stopping=early_stopping,
+        validation_fraction=validation_fraction,
+        n_iter_no_change=n_iter_no_change,
+        tol=tol,
+        device=device,
+        verbose=verbose,
+    )
+    net.fit(dataset, None)
+    return collect(net)
+
+
+def continue_training(net, dataset, epochs):
+    """Train a fitted net for ``epochs`` more epochs, optimizer state kept."""
+    net.partial_fit(dataset, None, epochs=epochs)
+    return collect(net)
+
+
+def build_net(
+    module,
+    *,
+    loss,
+    penalty,
+    corrupt,
+    solver,
+    learning_rate_init,
+    learning_rate,
+    alpha,
+    batch_size,
+    max_iter,
+    early_stopping,
+    validation_fraction,
+    n_iter_no_change,
+    tol,
+    device,
+    verbose,
+):
+    monitor = "valid_loss" if early_stopping else "train_loss"
+    callbacks = [
+        (
+            "early_stopping",
+            EarlyStopping(
+                monitor=monitor,
+                patience=n_iter_no_change,
+                threshold=tol,
+                threshold_mode="abs",
+                load_best=True,
+                sink=noop,
+            ),
+        )
+    ]
+    if learning_rate == "adaptive":
+        callbacks.append(
+            (
+                "lr_schedule",
+                LRScheduler(
+                    policy=torch.optim.lr_scheduler.ReduceLROnPlateau,
+                    monitor=monitor,
+                    factor=0.2,
+                    patience=max(1, n_iter_no_change // 3),
+                    threshold=tol,
+                    threshold_mode="abs",
+                ),
+            )
+        )
+    elif learning_rate == "cosine":
+        callbacks.append(
+            (
+                "lr_schedule",
+                LRScheduler(
+                    policy=torch.optim.lr_scheduler.CosineAnnealingLR,
+                    T_max=max_iter,
+                ),
+            )
+        )
+    if verbose:
+        callbacks.append(("progress", ProgressBar(total=max_iter)))
+    optimizer_params = {"optimizer__weight_decay": alpha}
+    if solver == "sgd":
+        optimizer_params.update(optimizer__momentum=0.9, optimizer__nesterov=True)
+    return AutoencoderNet(
+        module=module,
+        criterion=torch.nn.MSELoss,  # unused: get_loss computes the loss
+        optimizer=SOLVERS[solver],
+        lr=learning_rate_init,
+        max_epochs=max_iter,
+        batch_size=batch_size,
+        iterator_train=BatchIterator,
+        iterator_train__shuffle=True,
+        iterator_valid=BatchIterator,
+        train_split=SeededSplit(validation_fraction) if early_stopping else None,
+        callbacks=callbacks,
+        device=device,
+        verbose=0,
+        loss_name=loss,
+        penalty=penalty,
+        corrupt=corrupt,
+        **optimizer_params,
+    )
+
+
+def collect(net):
+    """Loss curves and stopping facts from a trained net's history."""
+    history = net.history
+    # An interrupted epoch may lack its losses: keep complete epochs only.
+    rows = [row for row in history if "train_loss" in row]
+    loss_curve = [float(row["train_loss"]) for row in rows]
+    validation = None
+    if net.train_split is not None:
+        validation = [float(row["valid_loss"]) for row in rows if "valid_loss" in row]
+    stopper = dict(net.callbacks_)["early_stopping"]
+    monitored = validation if validation is not None else loss_curve
+    best = min(monitored) if monitored else float("nan")
+    return TrainResult(
+        net=net,
+        loss_curve=loss_curve,
+        validation_loss_curve=validation,
+        best_loss=best,
+        n_iter=len(rows),
+        stopped_early=stopper.misses_ >= stopper.patience,
+    )

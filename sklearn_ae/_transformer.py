@@ -1,0 +1,185 @@
+"""AutoencoderTransformer: non-linear dimensionality reduction."""
+
+# License: BSD 3 clause
+
+import numpy as np
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
+from sklearn.utils import check_array
+from sklearn.utils.validation import check_is_fitted
+
+from sklearn_ae._base import _BaseAutoencoder
+
+
+class AutoencoderTransformer(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, _BaseAutoencoder
+):
+    """Non-linear dimensionality reduction with an autoencoder.
+
+    A drop-in alternative to :class:`~sklearn.decomposition.PCA`: ``transform``
+    returns an ``n_components``-dimensional code, ``inverse_transform`` maps
+    codes back to the input space. With the default ``init="pca"`` the network
+    starts from the PCA solution (a linear path initialised from PCA plus a
+    non-linear residual whose last layer starts at zero) and training moves it
+    from there, so on the training data it does at least as well as PCA.
+
+    Parameters
+    ----------
+    n_components : int, default=2
+        Size of the code (the latent space).
+    hidden_layer_sizes : int or tuple of int, default=(64,)
+        Widths of the encoder's hidden layers; the decoder mirrors them.
+    activation : {"relu", "tanh", "gelu", "leaky_relu", "elu", "selu", \
+"silu", "sigmoid", "logistic", "identity"}, default="relu"
+        Activation between hidden layers.
+    output_activation : {"auto", "identity", "sigmoid", "tanh", "relu"}, \
+default="auto"
+        Activation of the reconstruction. "auto" is "sigmoid" with
+        ``loss="bce"`` and "identity" otherwise.
+    dropout : float, default=0.0
+        Dropout probability after each hidden layer, during training only.
+    alpha : float, default=0.0
+        L2 penalty (weight decay) on the network's weights.
+    loss : {"mse", "bce", "l1", "huber"}, default="mse"
+        Reconstruction loss. "bce" needs data in [0, 1].
+    init : {"pca", "random"}, default="pca"
+        "pca" starts from the PCA solution (computed on up to 10,000 rows),
+        "random" from PyTorch's default initialisation.
+    solver : {"adam", "adamw", "sgd"}, default="adam"
+        Optimizer ("sgd" uses Nesterov momentum 0.9).
+    learning_rate_init : float, default=1e-3
+        Initial learning rate.
+    learning_rate : {"adaptive", "constant", "cosine"}, default="adaptive"
+        Schedule: "adaptive" divides the rate by 5 when the monitored loss has
+        not improved by ``tol`` for ``n_iter_no_change // 3`` epochs;
+        "cosine" anneals it to zero over ``max_iter`` epochs.
+    batch_size : int or "auto", default="auto"
+        Rows per training step. "auto" is ``clip(n_samples // 32, 16, 256)``.
+    max_iter : int, default=200
+        Maximum number of epochs.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the rows and stop when their loss
+        has not improved by ``tol`` for ``n_iter_no_change`` epochs. Without
+        it the training loss is monitored the same way. Either way the weights
+        of the best epoch are restored.
+    validation_fraction : float, default=0.1
+        Share of rows held out when ``early_stopping=True``.
+    n_iter_no_change : int, default=10
+        Epochs without improvement before training stops.
+    tol : float, default=1e-4
+        Smallest decrease of the monitored loss that counts as improvement.
+    device : str, default="cpu"
+        "cpu", "cuda", "cuda:N", "mps", or "auto" (CUDA when available).
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling, dropout and the validation
+        split. The caller's global numpy and torch RNG states are untouched.
+    verbose : int, default=0
+        0 is silent; 1 shows a progress bar with the losses of each epoch.
+
+    Attributes
+    ----------
+    encoder_ : torch.nn.Module
+        Maps a float32 tensor of shape (n, n_features_in_) to codes.
+    decoder_ : torch.nn.Module
+        Maps codes of shape (n, n_components) back to rows.
+    loss_curve_ : list of float
+        Training loss of each epoch.
+    validation_scores_ : list of float or None
+        Minus the validation loss of each epoch (higher is better), when
+        ``early_stopping=True``; else None.
+    best_loss_ : float
+        Lowest monitored loss (validation loss with early stopping, else
+        training loss); the weights of that epoch are kept.
+    n_iter_ : int
+        Number of epochs run.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` has string column names.
+
+    See Also
+    --------
+    sklearn.decomposition.PCA : Linear dimensionality reduction.
+    sklearn.decomposition.KernelPCA : Non-linear reduction with kernels.
+    DenoisingAutoencoder : Trained on corrupted inputs.
+    AutoencoderOutlierDetector : Reconstruction-error anomaly scores.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_ae import AutoencoderTransformer
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> ae = AutoencoderTransformer(n_components=8, max_iter=5, random_state=0)
+    >>> ae.fit_transform(X / 16).shape
+    (1797, 8)
+    >>> ae.inverse_transform(ae.transform(X[:3] / 16)).shape
+    (3, 64)
+    """
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Fit the autoencoder to X.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        X = self._validate_X(X, reset=True)
+        self._fit_network(X)
+        self._n_features_out = self.n_components
+        return self
+
+    def transform(self, X):
+        """Encode X: its code in the latent space.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows to encode.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_components)
+            Codes, in X's float dtype.
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        return self._encode(X)
+
+    def inverse_transform(self, X):
+        """Decode codes back to the input space (the reconstruction).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components)
+            Codes, e.g. the output of :meth:`transform`.
+
+        Returns
+        -------
+        X_original : ndarray of shape (n_samples, n_features_in_)
+            Reconstructed rows.
+        """
+        check_is_fitted(self)
+        return self._decode(self._validate_codes(X))
+
+    def _validate_codes(self, Z):
+        Z = check_array(Z, dtype=[np.float64, np.float32])
+        if Z.shape[1] != self.n_components:
+            raise ValueError(
+                f"inverse_transform expects codes with n_components="
+                f"{self.n_components} columns, but got {Z.shape[1]}. Pass the "
+                "output of transform."
+            )
+        return Z
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags

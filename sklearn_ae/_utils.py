@@ -1,0 +1,98 @@
+"""Small helpers: devices, seeding, numpy <-> torch rows."""
+
+# License: BSD 3 clause
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+
+
+def resolve_device(device):
+    """Turn the ``device`` hyperparameter into a usable ``torch.device``.
+
+    ``"auto"`` picks CUDA when a GPU is visible, else the CPU. Anything else
+    must name a device that exists on this machine.
+    """
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(
+            f"device={device!r} is not a torch device. Use 'cpu', 'cuda', "
+            "'cuda:N' or 'auto' (CUDA when available, else CPU)."
+        ) from exc
+    if resolved.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(
+                f"device={device!r} but CUDA is not available on this machine "
+                f"(torch {torch.__version__}, built for CUDA "
+                f"{torch.version.cuda or 'none'}). Use device='cpu', or "
+                "device='auto' to use a GPU only when there is one."
+            )
+        count = torch.cuda.device_count()
+        if resolved.index is not None and resolved.index >= count:
+            raise ValueError(
+                f"device={device!r} but this machine has {count} CUDA "
+                f"device(s), numbered 0 to {count - 1}."
+            )
+    elif resolved.type == "mps":
+        if not (hasattr(torch.backends, "mps") and torch.backends.mps.is_available()):
+            raise ValueError(
+                f"device={device!r} but the MPS backend is not available on "
+                "this machine. Use device='cpu' or device='auto'."
+            )
+    elif resolved.type != "cpu":
+        raise ValueError(
+            f"device={device!r} is not supported. Use 'cpu', 'cuda', 'cuda:N', "
+            "'mps' or 'auto'."
+        )
+    return resolved
+
+
+@contextlib.contextmanager
+def seeded(seed: int, device: torch.device):
+    """Run torch code under ``seed`` and leave the caller's RNG state as it was."""
+    devices = []
+    if device.type == "cuda":
+        devices = [device.index if device.index is not None else 0]
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        yield
+
+
+def as_rows(X):
+    """A float32 view of ``X``'s rows that torch can index without a full copy.
+
+    Dense float32 arrays (numpy memmaps included) are shared with torch, not
+    copied; other dense dtypes are converted once; scipy sparse matrices stay
+    sparse (CSR) and are densified a batch at a time by :func:`take_rows`.
+    """
+    if sp.issparse(X):
+        return sp.csr_matrix(X, dtype=np.float32)
+    X = np.asarray(X) if not isinstance(X, np.ndarray) else X
+    if X.dtype != np.float32 or not X.flags.c_contiguous:
+        X = np.ascontiguousarray(X, dtype=np.float32)
+    with warnings.catch_warnings():
+        # A read-only array (a memmap opened with mode="r") is shared as is; we
+        # never write to it, so torch's warning about writes does not apply.
+        warnings.simplefilter("ignore", UserWarning)
+        return torch.from_numpy(X)
+
+
+def take_rows(rows, index):
+    """Rows ``index`` (a slice or a 1-D LongTensor) of ``rows`` as a dense tensor."""
+    if isinstance(rows, torch.Tensor):
+        return rows[index]
+    if isinstance(index, torch.Tensor):
+        index = index.numpy()
+    return torch.from_numpy(rows[index].toarray())
+
+
+def n_rows(rows):
+    return rows.shape[0]
