@@ -14,7 +14,6 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -27,7 +26,7 @@ from sklearn_ae._networks import (
     DenseEncoder,
 )
 from sklearn_ae._training import SOLVERS, RowsDataset, train
-from sklearn_ae._utils import as_rows, resolve_device, seeded
+from sklearn_ae._utils import as_rows, derive_seed, resolve_device, seeded
 
 # Rows used to compute the input statistics and the PCA start: enough for
 # stable estimates, few enough that a huge (or memmapped) X is never copied.
@@ -82,7 +81,7 @@ class _BaseAutoencoder(BaseEstimator):
         self,
         n_components=2,
         *,
-        hidden_layer_sizes=(64,),
+        hidden_layer_sizes=(128, 64),
         activation="relu",
         output_activation="auto",
         dropout=0.0,
@@ -198,7 +197,7 @@ class _BaseAutoencoder(BaseEstimator):
         hidden = self._hidden_sizes()
         device = resolve_device(self.device)
         self._check_loss_range("X" if Y is None else "Y", X if Y is None else Y)
-        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        seed = derive_seed(self.random_state)
         dataset = RowsDataset(as_rows(X), None if Y is None else as_rows(Y))
         with seeded(seed, device):
             module = self._build_module(X, Y, hidden, seed)

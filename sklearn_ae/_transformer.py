@@ -26,7 +26,7 @@ class AutoencoderTransformer(
     ----------
     n_components : int, default=2
         Size of the code (the latent space).
-    hidden_layer_sizes : int or tuple of int, default=(64,)
+    hidden_layer_sizes : int or tuple of int, default=(128, 64)
         Widths of the encoder's hidden layers; the decoder mirrors them.
     activation : {"relu", "tanh", "gelu", "leaky_relu", "elu", "selu", \
 "silu", "sigmoid", "logistic", "identity"}, default="relu"

@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 import torch
+from sklearn.utils import check_random_state
 
 
 def resolve_device(device):
@@ -53,6 +54,18 @@ def resolve_device(device):
             "'mps' or 'auto'."
         )
     return resolved
+
+
+def derive_seed(random_state):
+    """One int seed for torch from ``random_state``.
+
+    ``None`` draws fresh OS entropy instead of numpy's global RNG, so fitting
+    never advances the caller's global random state.
+    """
+    if random_state is None:
+        return int(np.random.SeedSequence().generate_state(1)[0] % np.iinfo(np.int32).max)
+    rng = check_random_state(random_state)
+    return int(rng.randint(np.iinfo(np.int32).max))
 
 
 @contextlib.contextmanager
