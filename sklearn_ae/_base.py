@@ -25,7 +25,14 @@ from sklearn_ae._networks import (
     DenseDecoder,
     DenseEncoder,
 )
-from sklearn_ae._training import SOLVERS, RowsDataset, train
+from sklearn_ae import _persistence
+from sklearn_ae._training import (
+    SOLVERS,
+    RowsDataset,
+    build_net,
+    continue_training,
+    train,
+)
 from sklearn_ae._utils import as_rows, derive_seed, resolve_device, seeded
 
 # Rows used to compute the input statistics and the PCA start: enough for
@@ -188,39 +195,81 @@ class _BaseAutoencoder(BaseEstimator):
         """Extra loss term computed from the code (sparsity, KL)."""
         return None
 
-    def _fit_network(self, X, Y=None):
+    def _engine_params(self, n_samples, device, *, partial):
+        """Keyword arguments of the training engine for these hyperparameters.
+
+        ``partial_fit`` trains one epoch per call, on all the rows it is given,
+        at a constant learning rate.
+        """
+        return {
+            "loss": self.loss,
+            "penalty": self._make_penalty(),
+            "corrupt": self._make_corrupt(),
+            "solver": self.solver,
+            "learning_rate_init": self.learning_rate_init,
+            "learning_rate": "constant" if partial else self.learning_rate,
+            "alpha": self.alpha,
+            "batch_size": self._resolve_batch_size(n_samples),
+            "max_iter": 1 if partial else self.max_iter,
+            "early_stopping": False if partial else self.early_stopping,
+            "validation_fraction": self.validation_fraction,
+            "n_iter_no_change": self.n_iter_no_change,
+            "tol": self.tol,
+            "device": str(device),
+            "verbose": 0 if partial else self.verbose,
+        }
+
+    def _fit_network(self, X, Y=None, *, partial=False):
         """Build and train the network on ``X`` (target ``Y``, else ``X``).
 
-        Sets every fitted attribute at the end, so a failure (bad device,
-        divergence) leaves the estimator as it was.
+        With ``partial=True`` (``partial_fit``), a fitted network trains one
+        more epoch on these rows, its optimizer state kept; an unfitted one is
+        built from them and trained one epoch. Sets every fitted attribute at
+        the end, so a failure (bad device, divergence) leaves the estimator as
+        it was.
         """
-        hidden = self._hidden_sizes()
-        device = resolve_device(self.device)
         self._check_loss_range("X" if Y is None else "Y", X if Y is None else Y)
-        seed = derive_seed(self.random_state)
         dataset = RowsDataset(as_rows(X), None if Y is None else as_rows(Y))
-        with seeded(seed, device):
-            module = self._build_module(X, Y, hidden, seed)
-            result = train(
-                module,
-                dataset,
-                loss=self.loss,
-                penalty=self._make_penalty(),
-                corrupt=self._make_corrupt(),
-                solver=self.solver,
-                learning_rate_init=self.learning_rate_init,
-                learning_rate=self.learning_rate,
-                alpha=self.alpha,
-                batch_size=self._resolve_batch_size(X.shape[0]),
-                max_iter=self.max_iter,
-                early_stopping=self.early_stopping,
-                validation_fraction=self.validation_fraction,
-                n_iter_no_change=self.n_iter_no_change,
-                tol=self.tol,
-                device=str(device),
-                verbose=self.verbose,
-            )
+        if partial and hasattr(self, "_net"):
+            net = self._net
+            # Each call shuffles differently, but repeatably for a fixed seed.
+            seed = (derive_seed(self.random_state) + self.n_iter_) % np.iinfo(np.int32).max
+            net.train_split = None
+            net.batch_size = self._resolve_batch_size(X.shape[0])
+            with seeded(seed, torch.device(net.device)):
+                result = continue_training(net, dataset, epochs=1)
+            # The net's history may be shorter than ours (after ``load``).
+            result.loss_curve = self.loss_curve_ + result.loss_curve[-1:]
+            result.n_iter = len(result.loss_curve)
+            result.validation_loss_curve = None
+        else:
+            hidden = self._hidden_sizes()
+            device = resolve_device(self.device)
+            seed = derive_seed(self.random_state)
+            with seeded(seed, device):
+                module = self._build_module(X, Y, hidden, seed)
+                result = train(
+                    module,
+                    dataset,
+                    **self._engine_params(X.shape[0], device, partial=partial),
+                )
         result.net.module_.eval()
+        if not partial:
+            self._warn_if_unfinished(result)
+        self._net = result.net
+        self._paired = Y is not None
+        self._target_width = int(X.shape[1] if Y is None else Y.shape[1])
+        self.loss_curve_ = result.loss_curve
+        self.validation_scores_ = (
+            None
+            if result.validation_loss_curve is None
+            else [-loss for loss in result.validation_loss_curve]
+        )
+        self.best_loss_ = result.best_loss
+        self.n_iter_ = result.n_iter
+        return self
+
+    def _warn_if_unfinished(self, result):
         if not result.stopped_early and result.n_iter == self.max_iter:
             warnings.warn(
                 f"{type(self).__name__}: max_iter={self.max_iter} epochs ran "
@@ -234,16 +283,63 @@ class _BaseAutoencoder(BaseEstimator):
                 f"{result.n_iter} epochs; keeping the weights of the best epoch.",
                 UserWarning,
             )
-        self._net = result.net
-        self.loss_curve_ = result.loss_curve
-        self.validation_scores_ = (
-            None
-            if result.validation_loss_curve is None
-            else [-loss for loss in result.validation_loss_curve]
-        )
-        self.best_loss_ = result.best_loss
-        self.n_iter_ = result.n_iter
-        return self
+
+    def _restore_network(self, state_dict):
+        """Rebuild the trained network from saved weights (see ``load``).
+
+        The architecture depends only on the shapes, so it is built from
+        random rows of the right widths, then every weight and buffer is
+        overwritten by ``state_dict``.
+        """
+        rng = np.random.RandomState(0)
+        n_rows = max(self.n_components, 2) + 1
+        X = rng.uniform(size=(n_rows, self.n_features_in_))
+        Y = rng.uniform(size=(n_rows, self._target_width)) if self._paired else None
+        device = torch.device("cpu")
+        with seeded(0, device):
+            module = self._build_module(X, Y, self._hidden_sizes(), 0)
+        module.load_state_dict(state_dict)
+        net = build_net(module, **self._engine_params(n_rows, device, partial=False))
+        net.initialize()
+        net.module_.eval()
+        self._net = net
+
+    def save(self, path):
+        """Save the fitted estimator to ``path`` in a format that runs no code.
+
+        Hyperparameters and fitted attributes are stored as JSON, the weights
+        as tensors; :meth:`load` reads them back with
+        ``torch.load(weights_only=True)``. Unlike pickle, loading such a file
+        from an untrusted source cannot execute code. The optimizer state is
+        not saved: ``partial_fit`` after ``load`` restarts it.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Destination file, e.g. ``"model.skae"``.
+        """
+        _persistence.save(self, path)
+
+    @classmethod
+    def load(cls, path):
+        """Load an estimator saved with :meth:`save`; it runs on the CPU.
+
+        Parameters
+        ----------
+        path : str or path-like
+            File written by :meth:`save`.
+
+        Returns
+        -------
+        estimator : fitted estimator of this class
+        """
+        estimator = _persistence.load(path)
+        if not isinstance(estimator, cls):
+            raise TypeError(
+                f"{path!s} holds a {type(estimator).__name__}, not a "
+                f"{cls.__name__}. Use sklearn_ae.load to load any estimator."
+            )
+        return estimator
 
     def _init_sample(self, X, seed):
         """Up to ``_INIT_SAMPLE`` rows of X as a dense float64 array."""
@@ -331,13 +427,11 @@ class _BaseAutoencoder(BaseEstimator):
         return self._map_batches(X, self.encoder_, self.n_components, X.dtype)
 
     def _decode(self, Z):
-        n_out = self.decoder_.mean.shape[0]
-        return self._map_batches(Z, self.decoder_, n_out, Z.dtype)
+        return self._map_batches(Z, self.decoder_, self._target_width, Z.dtype)
 
     def _reconstruct(self, X):
-        n_out = self.decoder_.mean.shape[0]
         module = self._net.module_
-        return self._map_batches(X, lambda x: module(x)[0], n_out, X.dtype)
+        return self._map_batches(X, lambda x: module(x)[0], self._target_width, X.dtype)
 
     def _reconstruction_errors(self, X):
         """Mean squared reconstruction error of each row, shape (n_samples,)."""

@@ -136,6 +136,32 @@ default="auto"
         self._n_features_out = self.n_components
         return self
 
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Train one epoch on a chunk of rows (the ``IncrementalPCA`` contract).
+
+        The first call builds the network from this chunk's width (and its PCA
+        start from the chunk); each later call trains one more epoch on the
+        rows it is given, the optimizer state carried over. Use it to stream
+        data that does not fit in memory, chunk by chunk.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A chunk of training rows.
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        self : object
+            The estimator, trained one more epoch.
+        """
+        X = self._validate_X(X, reset=not hasattr(self, "_net"))
+        self._fit_network(X, partial=True)
+        self._n_features_out = self.n_components
+        return self
+
     def transform(self, X):
         """Encode X: its code in the latent space.
 
