@@ -44,12 +44,31 @@ _INIT_SAMPLE = 10_000
 _INFERENCE_BUDGET = 2**21
 
 
+# Beyond this magnitude squared errors overflow float32 (max ~3.4e38).
+_FLOAT32_LIMIT = 1e18
+
+
 def _scale_of(values, mean):
     """Standard deviation per column, 1 where a column is (nearly) constant."""
     scale = values.std(axis=0)
     tiny = scale <= np.finfo(np.float32).eps * np.maximum(1.0, np.abs(mean))
     scale[tiny] = 1.0
     return scale
+
+
+def _check_float32_range(X):
+    """The network computes in float32: refuse values it would turn into inf."""
+    values = X.data if sp.issparse(X) else X
+    if values.size == 0:
+        return
+    # max and min, not abs(): no temporary copy of a large (memmapped) X.
+    largest = max(abs(float(values.max())), abs(float(values.min())))
+    if largest > _FLOAT32_LIMIT:
+        raise ValueError(
+            f"X holds values as large as {largest:.3g} in magnitude, beyond what "
+            f"the network's float32 arithmetic can use (about {_FLOAT32_LIMIT:.0e}). "
+            "Scale the data first, e.g. with sklearn.preprocessing.StandardScaler."
+        )
 
 
 class _BaseAutoencoder(BaseEstimator):
@@ -146,13 +165,15 @@ class _BaseAutoencoder(BaseEstimator):
 
     # ---------------------------------------------------------------- checking
     def _validate_X(self, X, *, reset):
-        return validate_data(
+        X = validate_data(
             self,
             X,
             accept_sparse="csr",
             dtype=[np.float64, np.float32],
             reset=reset,
         )
+        _check_float32_range(X)
+        return X
 
     def _hidden_sizes(self):
         sizes = self.hidden_layer_sizes
@@ -419,8 +440,15 @@ class _BaseAutoencoder(BaseEstimator):
                 part = X[start : start + step]
                 part = part.toarray() if sp.issparse(part) else part
                 batch = torch.as_tensor(np.asarray(part, dtype=np.float32))
-                result = fn(batch.to(device))
-                out[start : start + step] = result.cpu().numpy().reshape(len(part), -1)
+                result = fn(batch.to(device)).cpu().numpy().reshape(len(part), -1)
+                if not np.isfinite(result).all():
+                    raise ValueError(
+                        f"The network produced NaN or inf for rows {start} to "
+                        f"{start + len(part) - 1}: their values are too far from "
+                        "the training data for float32 arithmetic. Scale the data "
+                        "as it was scaled for fit."
+                    )
+                out[start : start + step] = result
         return out
 
     def _encode(self, X):

@@ -129,3 +129,18 @@ def test_fit_and_transform_read_a_memmap(X, tmp_path):
         from_array = AutoencoderTransformer(**kw).fit(X.astype(np.float32))
     np.testing.assert_array_equal(from_mm.transform(ro), from_array.transform(X.astype(np.float32)))
     assert from_mm.transform(ro).dtype == np.float32
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_model_pickles_and_saves_for_cpu(X, tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ae = AutoencoderTransformer(3, max_iter=3, device="cuda", random_state=0).fit(X)
+    on_gpu = ae.transform(X)
+    ae.save(tmp_path / "gpu.skae")
+    loaded = sklearn_ae.load(tmp_path / "gpu.skae")
+    assert next(loaded.encoder_.parameters()).device.type == "cpu"
+    np.testing.assert_allclose(loaded.transform(X), on_gpu, rtol=1e-4, atol=1e-5)
+    unpickled = pickle.loads(pickle.dumps(ae))
+    np.testing.assert_allclose(unpickled.transform(X), on_gpu, rtol=1e-4, atol=1e-5)

@@ -1,0 +1,149 @@
+"""Fit and transform float32 memmaps of growing size: time per row and memory.
+
+Writes memmaps of 100k, 500k and 2M rows x 100 features to a temporary folder,
+then for each: fits ``AutoencoderTransformer`` for a fixed number of epochs and
+transforms every row, sampling the process's anonymous resident memory
+(``RssAnon`` in ``/proc/self/status``; the memmap's own file pages are not the
+estimator's memory) every 10 ms. Prints the figures per size and the targets:
+peak anonymous memory at the largest size <= 1.2x that at the smallest + 100 MB,
+time per row at the largest within 1.3x of that at the smallest.
+
+    python benchmarks/bench_scale.py [--sizes 100000 500000 2000000] [--epochs 2]
+"""
+
+import argparse
+import os
+import tempfile
+import threading
+import time
+import warnings
+
+import numpy as np
+import torch
+
+from sklearn_ae import AutoencoderTransformer
+
+
+def rss_anon_mb():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("RssAnon:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no RssAnon in /proc/self/status (Linux only)")
+
+
+class PeakSampler:
+    def __init__(self, interval=0.01):
+        self.interval = interval
+        self.peak = rss_anon_mb()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self._stop.is_set():
+            self.peak = max(self.peak, rss_anon_mb())
+            time.sleep(self.interval)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, rss_anon_mb())
+
+
+def make_memmap(path, n_rows, n_features, chunk=100_000):
+    """Rows near a 10-dimensional non-linear manifold, written chunk by chunk."""
+    mm = np.memmap(path, dtype=np.float32, mode="w+", shape=(n_rows, n_features))
+    rng = np.random.RandomState(0)
+    mixing = rng.normal(size=(10, n_features)) / np.sqrt(10)
+    for start in range(0, n_rows, chunk):
+        stop = min(start + chunk, n_rows)
+        latent = rng.normal(size=(stop - start, 10))
+        mm[start:stop] = np.tanh(latent @ mixing) + 0.05 * rng.normal(size=(stop - start, n_features))
+    mm.flush()
+    del mm
+    return np.memmap(path, dtype=np.float32, mode="r", shape=(n_rows, n_features))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 500_000, 2_000_000])
+    parser.add_argument("--features", type=int, default=100)
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    rows = []
+    with warnings.catch_warnings():  # one-time torch and allocator start-up
+        warnings.simplefilter("ignore")
+        warm = np.random.RandomState(0).normal(size=(5000, args.features)).astype(np.float32)
+        AutoencoderTransformer(10, max_iter=1, random_state=0).fit(warm).transform(warm)
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in args.sizes:
+            X = make_memmap(os.path.join(tmp, f"X{n}.f32"), n, args.features)
+            ae = AutoencoderTransformer(
+                10, max_iter=args.epochs, batch_size=256, random_state=0
+            )
+            base = rss_anon_mb()
+            with PeakSampler() as fit_mem, warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                t0 = time.perf_counter()
+                ae.fit(X)
+                fit_s = time.perf_counter() - t0
+            tr_base = rss_anon_mb()
+            with PeakSampler() as tr_mem:
+                t0 = time.perf_counter()
+                Z = ae.transform(X)
+                tr_s = time.perf_counter() - t0
+            rows.append(
+                dict(
+                    n=n,
+                    input_mb=X.nbytes / 2**20,
+                    fit_us=fit_s / (n * args.epochs) * 1e6,
+                    tr_us=tr_s / n * 1e6,
+                    fit_peak=fit_mem.peak - base,
+                    tr_peak=tr_mem.peak - tr_base,
+                    mse=-ae.score(X[: min(n, 20_000)]),
+                )
+            )
+            del X, Z, ae
+    print(
+        f"AutoencoderTransformer(n_components=10), float32 memmap x {args.features} "
+        f"features, {args.epochs} epochs, {args.threads} torch thread(s)\n"
+    )
+    header = (
+        f"{'rows':>9} {'input MB':>9} | {'fit us/row/epoch':>16} {'fit +RssAnon MB':>15} | "
+        f"{'transform us/row':>16} {'transform +RssAnon MB':>21} | {'mse':>7}"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        print(
+            f"{r['n']:>9} {r['input_mb']:>9.0f} | {r['fit_us']:>16.2f} {r['fit_peak']:>15.1f} | "
+            f"{r['tr_us']:>16.3f} {r['tr_peak']:>21.1f} | {r['mse']:>7.4f}"
+        )
+    small, large = rows[0], rows[-1]
+    peak_small = max(small["fit_peak"], small["tr_peak"])
+    peak_large = max(large["fit_peak"], large["tr_peak"])
+    limit = 1.2 * peak_small + 100
+    print(
+        f"\npeak +RssAnon at {large['n']} rows: {peak_large:.1f} MB; target <= 1.2 x "
+        f"{peak_small:.1f} + 100 = {limit:.1f} MB: {'met' if peak_large <= limit else 'MISSED'}"
+    )
+    ratio = large["fit_us"] / small["fit_us"]
+    print(
+        f"fit time per row, {large['n']} vs {small['n']} rows: {ratio:.2f}x; "
+        f"target <= 1.3x: {'met' if ratio <= 1.3 else 'MISSED'}"
+    )
+    ratio = large["tr_us"] / small["tr_us"]
+    print(
+        f"transform time per row, {large['n']} vs {small['n']} rows: {ratio:.2f}x; "
+        f"target <= 1.3x: {'met' if ratio <= 1.3 else 'MISSED'}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""Bad input and interrupted training: clear errors or finite results, never silent NaNs."""
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from skorch.callbacks import Callback
+
+from sklearn_ae import AutoencoderTransformer, _training
+
+DTYPES = ["int64", "int8", "bool", "float16", "float32", "float64", "object"]
+
+
+@st.composite
+def matrices(draw):
+    n_rows = draw(st.integers(1, 50))
+    n_features = draw(st.integers(1, 20))
+    seed = draw(st.integers(0, 2**16))
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n_rows, n_features)) * draw(st.sampled_from([1.0, 1e3, 1e30]))
+    if draw(st.booleans()):
+        X[:, rng.randint(n_features)] = draw(st.floats(-1e6, 1e6))  # constant column
+    bad = draw(st.sampled_from([None, np.nan, np.inf, -np.inf]))
+    if bad is not None:
+        X[rng.randint(n_rows), rng.randint(n_features)] = bad
+    dtype = draw(st.sampled_from(DTYPES))
+    with np.errstate(all="ignore"):
+        if dtype == "object":
+            X = X.astype(object)
+        elif dtype in ("int64", "int8", "bool"):
+            X = np.nan_to_num(X, nan=0, posinf=0, neginf=0).clip(-100, 100).astype(dtype)
+        else:
+            X = X.astype(dtype)
+    return X
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(X=matrices(), n_components=st.integers(1, 4))
+def test_any_input_works_or_fails_clearly(X, n_components):
+    ae = AutoencoderTransformer(
+        n_components, hidden_layer_sizes=(8,), max_iter=3, random_state=0
+    )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            Z = ae.fit_transform(X)
+            scores = ae.score_samples(X)
+            R = ae.inverse_transform(Z)
+    except (ValueError, TypeError) as exc:
+        message = str(exc)
+        assert len(message) > 20
+        assert any(
+            word in message
+            for word in ("NaN", "infinity", "float32", "diverged", "sample", "Scale")
+        ), message
+        return
+    assert Z.shape == (X.shape[0], n_components)
+    assert np.isfinite(Z).all() and np.isfinite(scores).all() and np.isfinite(R).all()
+
+
+def test_huge_values_are_refused_with_advice():
+    X = np.random.RandomState(0).normal(size=(20, 3)) * 1e30
+    with pytest.raises(ValueError, match="Scale the data first"):
+        AutoencoderTransformer(1).fit(X)
+
+
+def test_transform_far_outside_training_range_is_not_silent():
+    rng = np.random.RandomState(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ae = AutoencoderTransformer(1, max_iter=2, random_state=0).fit(rng.normal(size=(50, 3)))
+    with pytest.raises(ValueError, match="Scale the data"):
+        ae.transform(np.full((2, 3), 1e20))
+
+
+class _InterruptAt(Callback):
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def on_epoch_end(self, net, **kwargs):
+        if len(net.history) == self.epoch:
+            raise KeyboardInterrupt
+
+
+def test_keyboard_interrupt_keeps_a_usable_estimator(monkeypatch):
+    build_net = _training.build_net
+
+    def build_with_interrupt(*args, **kwargs):
+        net = build_net(*args, **kwargs)
+        net.callbacks = list(net.callbacks) + [("interrupt", _InterruptAt(4))]
+        return net
+
+    monkeypatch.setattr(_training, "build_net", build_with_interrupt)
+    X = np.random.RandomState(0).normal(size=(200, 6))
+    ae = AutoencoderTransformer(2, max_iter=50, random_state=0)
+    with pytest.warns(UserWarning, match="interrupted after 4 epochs"):
+        ae.fit(X)
+    assert ae.n_iter_ == 4
+    best = int(np.argmin(ae.loss_curve_))
+    assert ae.best_loss_ == pytest.approx(ae.loss_curve_[best])
+    assert np.isfinite(ae.transform(X)).all()
