@@ -62,7 +62,9 @@ def make_memmap(path, n_rows, n_features, chunk=100_000):
     for start in range(0, n_rows, chunk):
         stop = min(start + chunk, n_rows)
         latent = rng.normal(size=(stop - start, 10))
-        mm[start:stop] = np.tanh(latent @ mixing) + 0.05 * rng.normal(size=(stop - start, n_features))
+        mm[start:stop] = np.tanh(latent @ mixing) + 0.05 * rng.normal(
+            size=(stop - start, n_features)
+        )
     mm.flush()
     del mm
     return np.memmap(path, dtype=np.float32, mode="r", shape=(n_rows, n_features))
@@ -70,7 +72,9 @@ def make_memmap(path, n_rows, n_features, chunk=100_000):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 500_000, 2_000_000])
+    parser.add_argument(
+        "--sizes", type=int, nargs="+", default=[100_000, 500_000, 2_000_000]
+    )
     parser.add_argument("--features", type=int, default=100)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1)
@@ -79,7 +83,11 @@ def main():
     rows = []
     with warnings.catch_warnings():  # one-time torch and allocator start-up
         warnings.simplefilter("ignore")
-        warm = np.random.RandomState(0).normal(size=(5000, args.features)).astype(np.float32)
+        warm = (
+            np.random.RandomState(0)
+            .normal(size=(5000, args.features))
+            .astype(np.float32)
+        )
         AutoencoderTransformer(10, max_iter=1, random_state=0).fit(warm).transform(warm)
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.sizes:
@@ -115,15 +123,17 @@ def main():
         f"features, {args.epochs} epochs, {args.threads} torch thread(s)\n"
     )
     header = (
-        f"{'rows':>9} {'input MB':>9} | {'fit us/row/epoch':>16} {'fit +RssAnon MB':>15} | "
-        f"{'transform us/row':>16} {'transform +RssAnon MB':>21} | {'mse':>7}"
+        f"{'rows':>9} {'input MB':>9} | {'fit us/row/epoch':>16} "
+        f"{'fit +RssAnon MB':>15} | {'transform us/row':>16} "
+        f"{'transform +RssAnon MB':>21} | {'mse':>7}"
     )
     print(header)
     print("-" * len(header))
     for r in rows:
         print(
-            f"{r['n']:>9} {r['input_mb']:>9.0f} | {r['fit_us']:>16.2f} {r['fit_peak']:>15.1f} | "
-            f"{r['tr_us']:>16.3f} {r['tr_peak']:>21.1f} | {r['mse']:>7.4f}"
+            f"{r['n']:>9} {r['input_mb']:>9.0f} | {r['fit_us']:>16.2f} "
+            f"{r['fit_peak']:>15.1f} | {r['tr_us']:>16.3f} "
+            f"{r['tr_peak']:>21.1f} | {r['mse']:>7.4f}"
         )
     small, large = rows[0], rows[-1]
     peak_small = max(small["fit_peak"], small["tr_peak"])
@@ -131,7 +141,8 @@ def main():
     limit = 1.2 * peak_small + 100
     print(
         f"\npeak +RssAnon at {large['n']} rows: {peak_large:.1f} MB; target <= 1.2 x "
-        f"{peak_small:.1f} + 100 = {limit:.1f} MB: {'met' if peak_large <= limit else 'MISSED'}"
+        f"{peak_small:.1f} + 100 = {limit:.1f} MB: "
+        f"{'met' if peak_large <= limit else 'MISSED'}"
     )
     ratio = large["fit_us"] / small["fit_us"]
     print(

@@ -34,7 +34,10 @@ def main(argv=None):
         description="Compare AutoencoderTransformer with PCA on scikit-learn's digits.",
     )
     parser.add_argument(
-        "--n-components", type=int, nargs="+", default=[2, 4, 8, 16],
+        "--n-components",
+        type=int,
+        nargs="+",
+        default=[2, 4, 8, 16],
         help="latent sizes to compare (default: 2 4 8 16)",
     )
     parser.add_argument("--random-state", type=int, default=0)

@@ -11,12 +11,13 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 import torch
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, _fit_context  # noqa: F401 (re-exported)
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from sklearn_ae import _persistence
 from sklearn_ae._losses import LOSSES, row_errors
 from sklearn_ae._networks import (
     ACTIVATIONS,
@@ -25,7 +26,6 @@ from sklearn_ae._networks import (
     DenseDecoder,
     DenseEncoder,
 )
-from sklearn_ae import _persistence
 from sklearn_ae._training import (
     SOLVERS,
     RowsDataset,
@@ -92,7 +92,10 @@ class _BaseAutoencoder(BaseEstimator):
         "solver": [StrOptions(set(SOLVERS))],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "learning_rate": [StrOptions({"constant", "adaptive", "cosine"})],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -254,7 +257,9 @@ class _BaseAutoencoder(BaseEstimator):
         if partial and hasattr(self, "_net"):
             net = self._net
             # Each call shuffles differently, but repeatably for a fixed seed.
-            seed = (derive_seed(self.random_state) + self.n_iter_) % np.iinfo(np.int32).max
+            seed = (derive_seed(self.random_state) + self.n_iter_) % np.iinfo(
+                np.int32
+            ).max
             net.train_split = None
             net.batch_size = self._resolve_batch_size(X.shape[0])
             with seeded(seed, torch.device(net.device)):
@@ -297,12 +302,14 @@ class _BaseAutoencoder(BaseEstimator):
                 f"before the loss stopped improving by tol={self.tol}. Increase "
                 "max_iter, or set early_stopping=True.",
                 ConvergenceWarning,
+                stacklevel=4,
             )
         elif result.n_iter < self.max_iter and not result.stopped_early:
             warnings.warn(
                 f"{type(self).__name__}: training was interrupted after "
                 f"{result.n_iter} epochs; keeping the weights of the best epoch.",
                 UserWarning,
+                stacklevel=4,
             )
 
     def _restore_network(self, state_dict):

@@ -37,7 +37,7 @@ def make_mlp(widths, activation="relu", dropout=0.0, zero_last=False):
     """
     layers: list[nn.Module] = []
     n_layers = len(widths) - 1
-    for i, (n_in, n_out) in enumerate(zip(widths[:-1], widths[1:])):
+    for i, (n_in, n_out) in enumerate(zip(widths[:-1], widths[1:], strict=True)):
         layers.append(nn.Linear(n_in, n_out))
         if i < n_layers - 1:
             layers.append(ACTIVATIONS[activation]())

@@ -116,9 +116,19 @@ def load(path):
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
         raise
-    except (pickle.UnpicklingError, RuntimeError, EOFError, zipfile.BadZipFile,
-            ValueError, KeyError, OSError, AttributeError) as exc:
-        raise _not_ours(path, f"{type(exc).__name__}: {str(exc).splitlines()[0]}") from None
+    except (
+        pickle.UnpicklingError,
+        RuntimeError,
+        EOFError,
+        zipfile.BadZipFile,
+        ValueError,
+        KeyError,
+        OSError,
+        AttributeError,
+    ) as exc:
+        raise _not_ours(
+            path, f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+        ) from None
     if not (isinstance(payload, dict) and isinstance(payload.get("meta"), str)):
         raise _not_ours(path, "no sklearn_ae metadata")
     try:

@@ -3,11 +3,11 @@
 # License: BSD 3 clause
 
 import numpy as np
-from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted
 
-from sklearn_ae._base import _BaseAutoencoder
+from sklearn_ae._base import _BaseAutoencoder, _fit_context
 
 
 class AutoencoderTransformer(

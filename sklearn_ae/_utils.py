@@ -63,7 +63,9 @@ def derive_seed(random_state):
     never advances the caller's global random state.
     """
     if random_state is None:
-        return int(np.random.SeedSequence().generate_state(1)[0] % np.iinfo(np.int32).max)
+        return int(
+            np.random.SeedSequence().generate_state(1)[0] % np.iinfo(np.int32).max
+        )
     rng = check_random_state(random_state)
     return int(rng.randint(np.iinfo(np.int32).max))
 

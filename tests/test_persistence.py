@@ -29,7 +29,7 @@ def fitted(X):
 
 def test_partial_fit_streams_chunks_and_lowers_loss(X):
     ae = AutoencoderTransformer(4, random_state=0)
-    for epoch in range(4):
+    for _ in range(4):
         for chunk in np.array_split(X, 3):
             ae.partial_fit(chunk)
     assert ae.n_iter_ == 12 and len(ae.loss_curve_) == 12
@@ -48,10 +48,13 @@ def test_partial_fit_keeps_optimizer_state(X):
     assert optimizer.state[next(iter(optimizer.state))]["step"].item() > steps
 
 
-@pytest.mark.parametrize("dump, load", [
-    (pickle.dumps, pickle.loads),
-    (lambda est: joblib.dump(est, "model.joblib")[0], joblib.load),
-])
+@pytest.mark.parametrize(
+    "dump, load",
+    [
+        (pickle.dumps, pickle.loads),
+        (lambda est: joblib.dump(est, "model.joblib")[0], joblib.load),
+    ],
+)
 def test_pickle_and_joblib_round_trip(fitted, X, dump, load, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     loaded = load(dump(fitted))
@@ -110,7 +113,9 @@ def test_load_truncated_and_other_version(fitted, tmp_path):
     with pytest.raises(ValueError, match="is not a model file"):
         sklearn_ae.load(tmp_path / "cut.skae")
     payload = torch.load(path, weights_only=True)
-    payload["meta"] = payload["meta"].replace('"format_version": 1', '"format_version": 99')
+    payload["meta"] = payload["meta"].replace(
+        '"format_version": 1', '"format_version": 99'
+    )
     torch.save(payload, tmp_path / "future.skae")
     with pytest.raises(ValueError, match="file format version 99"):
         sklearn_ae.load(tmp_path / "future.skae")
@@ -127,7 +132,9 @@ def test_fit_and_transform_read_a_memmap(X, tmp_path):
         warnings.simplefilter("ignore", ConvergenceWarning)
         from_mm = AutoencoderTransformer(**kw).fit(ro)
         from_array = AutoencoderTransformer(**kw).fit(X.astype(np.float32))
-    np.testing.assert_array_equal(from_mm.transform(ro), from_array.transform(X.astype(np.float32)))
+    np.testing.assert_array_equal(
+        from_mm.transform(ro), from_array.transform(X.astype(np.float32))
+    )
     assert from_mm.transform(ro).dtype == np.float32
 
 

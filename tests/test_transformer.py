@@ -79,7 +79,9 @@ def test_shapes_and_dtypes(digits):
         atol=1e-7,
     )
     assert ae.score(X) == pytest.approx(ae.score_samples(X).mean())
-    assert list(ae.get_feature_names_out()) == [f"autoencodertransformer{i}" for i in range(3)]
+    assert list(ae.get_feature_names_out()) == [
+        f"autoencodertransformer{i}" for i in range(3)
+    ]
     assert isinstance(ae.encoder_, torch.nn.Module)
     assert isinstance(ae.decoder_, torch.nn.Module)
 
@@ -154,7 +156,9 @@ def test_sparse_and_pandas_input(digits):
         sparse = AutoencoderTransformer(**kw).fit(sp.csr_matrix(X))
         df = pd.DataFrame(X, columns=[f"px{i}" for i in range(64)])
         frame = AutoencoderTransformer(**kw).fit(df)
-    np.testing.assert_allclose(sparse.transform(sp.csr_matrix(X)), dense.transform(X), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        sparse.transform(sp.csr_matrix(X)), dense.transform(X), rtol=1e-5, atol=1e-6
+    )
     assert list(frame.feature_names_in_) == list(df.columns)
 
 
@@ -162,7 +166,9 @@ def test_sparse_and_pandas_input(digits):
 def test_set_output_names_columns(digits, library):
     lib = pytest.importorskip(library)
     X, _ = digits
-    ae = AutoencoderTransformer(3, max_iter=2, random_state=0).set_output(transform=library)
+    ae = AutoencoderTransformer(3, max_iter=2, random_state=0).set_output(
+        transform=library
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         out = ae.fit_transform(X)
@@ -229,7 +235,10 @@ def test_wrong_feature_count_at_transform(digits):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         ae = AutoencoderTransformer(2, max_iter=2, random_state=0).fit(X)
-    with pytest.raises(ValueError, match="X has 10 features, but AutoencoderTransformer is expecting 64"):
+    with pytest.raises(
+        ValueError,
+        match="X has 10 features, but AutoencoderTransformer is expecting 64",
+    ):
         ae.transform(X[:, :10])
     with pytest.raises(ValueError, match="n_components=2 columns, but got 3"):
         ae.inverse_transform(np.zeros((4, 3)))
@@ -280,7 +289,12 @@ def test_bce_needs_unit_range(digits):
 def test_losses_and_activations_train(digits, loss, activation):
     X, _ = digits
     ae = AutoencoderTransformer(
-        3, loss=loss, activation=activation, max_iter=8, tol=0, init="random",
+        3,
+        loss=loss,
+        activation=activation,
+        max_iter=8,
+        tol=0,
+        init="random",
         random_state=0,
     )
     with warnings.catch_warnings():
@@ -292,7 +306,9 @@ def test_losses_and_activations_train(digits, loss, activation):
 def test_diverging_fit_gives_clear_error():
     rng = np.random.RandomState(0)
     X = rng.normal(scale=1e4, size=(200, 5)) ** 3
-    ae = AutoencoderTransformer(2, learning_rate_init=10, init="random", solver="sgd", random_state=0)
+    ae = AutoencoderTransformer(
+        2, learning_rate_init=10, init="random", solver="sgd", random_state=0
+    )
     with pytest.raises(ValueError, match="training diverged. Lower learning_rate_init"):
         ae.fit(X)
     assert not hasattr(ae, "n_iter_")
