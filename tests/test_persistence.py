@@ -151,3 +151,15 @@ def test_cuda_model_pickles_and_saves_for_cpu(X, tmp_path):
     np.testing.assert_allclose(loaded.transform(X), on_gpu, rtol=1e-4, atol=1e-5)
     unpickled = pickle.loads(pickle.dumps(ae))
     np.testing.assert_allclose(unpickled.transform(X), on_gpu, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="tests the CPU-only load path")
+def test_model_marked_cuda_unpickles_on_cpu(fitted, X):
+    # A model trained with device="cuda" pickles with its net's device set to
+    # "cuda"; on a machine without CUDA it must load on the CPU and still work.
+    clone = pickle.loads(pickle.dumps(fitted))
+    clone._net.device = "cuda"
+    with pytest.warns(UserWarning, match="no CUDA devices are available"):
+        loaded = pickle.loads(pickle.dumps(clone))
+    assert str(loaded._net.device) == "cpu"
+    np.testing.assert_array_equal(loaded.transform(X), fitted.transform(X))
