@@ -104,6 +104,7 @@ class _BaseAutoencoder(BaseEstimator):
         "device": [str],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "accelerate": ["boolean"],
     }
 
     def __init__(
@@ -129,6 +130,7 @@ class _BaseAutoencoder(BaseEstimator):
         device="cpu",
         random_state=None,
         verbose=0,
+        accelerate=False,
     ):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -150,6 +152,7 @@ class _BaseAutoencoder(BaseEstimator):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.accelerate = accelerate
 
     # ------------------------------------------------------------------ fitted
     @property
@@ -241,6 +244,7 @@ class _BaseAutoencoder(BaseEstimator):
             "tol": self.tol,
             "device": str(device),
             "verbose": 0 if partial else self.verbose,
+            "accelerate": self.accelerate and not partial,
         }
 
     def _fit_network(self, X, Y=None, *, partial=False):
@@ -437,7 +441,7 @@ class _BaseAutoencoder(BaseEstimator):
         concatenated, so memory stays flat however many rows are passed.
         """
         module = self._net.module_
-        device = self._net.device
+        device = next(module.parameters()).device
         widest = max(X.shape[1], n_out, self.n_components, *self._hidden_sizes())
         step = max(1, _INFERENCE_BUDGET // widest)
         out = np.empty((X.shape[0], n_out), dtype=dtype)

@@ -62,20 +62,31 @@ class BatchIterator:
     slicing whole batches out of one tensor is several times faster for the
     small dense networks used here. Shuffling draws from torch's global RNG,
     which the estimators seed inside ``torch.random.fork_rng``.
+
+    With ``num_shards > 1`` (data-parallel training, one process per shard)
+    each process takes every ``num_shards``-th row of the shuffled order,
+    starting at ``shard``.
     """
 
-    def __init__(self, dataset, batch_size=256, shuffle=False):
+    def __init__(self, dataset, batch_size=256, shuffle=False, shard=0, num_shards=1):
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = shuffle
+        self.shard = shard
+        self.num_shards = num_shards
 
-    def __len__(self):
-        return math.ceil(len(self.dataset) / self.batch_size)
-
-    def __iter__(self):
+    def _indices(self):
         indices = self.dataset.indices
         if self.shuffle:
             indices = indices[torch.randperm(len(indices))]
+        return indices[self.shard :: self.num_shards]
+
+    def __len__(self):
+        n = len(range(self.shard, len(self.dataset), self.num_shards))
+        return math.ceil(n / self.batch_size)
+
+    def __iter__(self):
+        indices = self._indices()
         for start in range(0, len(indices), self.batch_size):
             yield self.dataset.take(indices[start : start + self.batch_size])
 
@@ -164,10 +175,19 @@ class AutoencoderNet(NeuralNet):
             loss = loss + self.penalty(code)
         return loss
 
+    def _batch_device(self):
+        return self.device
+
+    def _backward(self, loss):
+        loss.backward()
+
+    def infer(self, x, **fit_params):
+        return self.module_(to_tensor(x, device=self._batch_device()), **fit_params)
+
     def train_step_single(self, batch, **fit_params):
         self._set_training(True)
         Xi, yi = batch
-        Xi = to_tensor(Xi, device=self.device)
+        Xi = to_tensor(Xi, device=self._batch_device())
         target = Xi if yi is None else yi
         if self.corrupt is not None:
             Xi = self.corrupt(Xi)
@@ -180,8 +200,37 @@ class AutoencoderNet(NeuralNet):
                 f"learning_rate_init (now {self.lr}) or scale the data, e.g. "
                 "with sklearn.preprocessing.StandardScaler."
             )
-        loss.backward()
+        self._backward(loss)
         return {"loss": loss, "y_pred": y_pred}
+
+
+def _accelerated_net_class():
+    """``AutoencoderNet`` trained through skorch's Hugging Face Accelerate mixin.
+
+    Built on demand so that ``accelerate`` stays an optional dependency. The
+    mixin prepares the module and optimizer (DistributedDataParallel under
+    ``accelerate launch``); our own training step is kept (corruption,
+    divergence check) with the accelerator's backward pass, and each process
+    trains on its own shard of every epoch's shuffled rows.
+    """
+    from skorch.hf import AccelerateMixin
+
+    class AcceleratedAutoencoderNet(AccelerateMixin, AutoencoderNet):
+        train_step_single = AutoencoderNet.train_step_single
+
+        def _batch_device(self):
+            return self.accelerator.device
+
+        def _backward(self, loss):
+            self.accelerator.backward(loss)
+
+        def get_iterator(self, dataset, training=False):
+            iterator = AutoencoderNet.get_iterator(self, dataset, training=training)
+            iterator.shard = self.accelerator.process_index
+            iterator.num_shards = self.accelerator.num_processes
+            return iterator
+
+    return AcceleratedAutoencoderNet
 
 
 @dataclass
@@ -213,6 +262,7 @@ def train(
     tol=1e-4,
     device="cpu",
     verbose=0,
+    accelerate=False,
 ):
     """Train ``module`` on a :class:`RowsDataset`; the caller seeds torch.
 
@@ -221,25 +271,19 @@ def train(
     epochs, and restores the weights of the best epoch. A KeyboardInterrupt
     ends training the same way. A NaN or inf loss raises ``ValueError``.
     """
-    net = build_net(
-        module,
-        loss=loss,
-        penalty=penalty,
-        corrupt=corrupt,
-        solver=solver,
-        learning_rate_init=learning_rate_init,
-        learning_rate=learning_rate,
-        alpha=alpha,
-        batch_size=batch_size,
-        max_iter=max_iter,
-        early_stopping=early_stopping,
-        validation_fraction=validation_fraction,
-        n_iter_no_change=n_iter_no_change,
-        tol=tol,
-        device=device,
-        verbose=verbose,
-    )
+    params = dict(locals())
+    del params["module"], params["dataset"]
+    net = build_net(module, **params)
     net.fit(dataset, None)
+    if accelerate:
+        # The accelerator holds process-wide state and does not pickle: hand
+        # back a plain net around the trained (unwrapped) module.
+        result = collect(net)
+        plain = build_net(net.module_, **{**params, "accelerate": False})
+        plain.initialize()
+        plain.history = net.history
+        result.net = plain
+        return result
     return collect(net)
 
 
@@ -267,6 +311,7 @@ def build_net(
     tol,
     device,
     verbose,
+    accelerate=False,
 ):
     monitor = "valid_loss" if early_stopping else "train_loss"
     callbacks = [
@@ -311,7 +356,16 @@ def build_net(
     optimizer_params = {"optimizer__weight_decay": alpha}
     if solver == "sgd":
         optimizer_params.update(optimizer__momentum=0.9, optimizer__nesterov=True)
-    return AutoencoderNet(
+    net_class, extra = AutoencoderNet, {"device": device}
+    if accelerate:
+        from accelerate import Accelerator
+
+        net_class = _accelerated_net_class()
+        extra = {
+            "device": None,
+            "accelerator": Accelerator(cpu=torch.device(device).type == "cpu"),
+        }
+    net = net_class(
         module=module,
         criterion=torch.nn.MSELoss,  # unused: get_loss computes the loss
         optimizer=SOLVERS[solver],
@@ -323,13 +377,14 @@ def build_net(
         iterator_valid=BatchIterator,
         train_split=SeededSplit(validation_fraction) if early_stopping else None,
         callbacks=callbacks,
-        device=device,
         verbose=0,
         loss_name=loss,
         penalty=penalty,
         corrupt=corrupt,
+        **extra,
         **optimizer_params,
     )
+    return net
 
 
 def collect(net):

@@ -74,6 +74,11 @@ default="auto"
         split. The caller's global numpy and torch RNG states are untouched.
     verbose : int, default=0
         0 is silent; 1 shows a progress bar with the losses of each epoch.
+    accelerate : bool, default=False
+        Train through skorch's Hugging Face Accelerate integration (needs the
+        ``accelerate`` package): under ``accelerate launch`` each process
+        trains on its shard of the rows with DistributedDataParallel, e.g. on
+        several GPUs. ``partial_fit`` does not use it.
 
     Attributes
     ----------

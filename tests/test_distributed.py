@@ -36,3 +36,39 @@ def test_grid_search_on_dask_local_cluster():
     assert len(workers) == 2
     assert search.best_params_ == {"n_components": 6}
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+
+
+def test_accelerate_path_on_cpu_matches_plain_training():
+    pytest.importorskip("accelerate")
+    import pickle
+
+    X, _ = load_digits(return_X_y=True)
+    X = X[:300] / 16
+    kw = dict(n_components=3, max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        accelerated = AutoencoderTransformer(accelerate=True, **kw).fit(X)
+        plain = AutoencoderTransformer(**kw).fit(X)
+    np.testing.assert_allclose(accelerated.transform(X), plain.transform(X), rtol=1e-5)
+    assert accelerated.n_iter_ == 5
+    loaded = pickle.loads(pickle.dumps(accelerated))
+    np.testing.assert_array_equal(loaded.transform(X), accelerated.transform(X))
+
+
+def test_batch_iterator_shards_split_the_rows():
+    import torch
+
+    from sklearn_ae._training import BatchIterator, RowsDataset
+
+    dataset = RowsDataset(torch.arange(23.0).reshape(23, 1))
+    seen = []
+    for shard in range(3):
+        torch.manual_seed(0)
+        iterator = BatchIterator(
+            dataset, batch_size=4, shuffle=True, shard=shard, num_shards=3
+        )
+        rows = torch.cat([xb for xb, _ in iterator]).ravel().tolist()
+        assert len(iterator) == -(-len(rows) // 4)
+        seen.append(rows)
+    flat = sorted(r for rows in seen for r in rows)
+    assert flat == list(range(23))
