@@ -14,6 +14,7 @@ import torch
 from sklearn.base import BaseEstimator, _fit_context  # noqa: F401 (re-exported)
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -214,7 +215,7 @@ class _BaseAutoencoder(BaseEstimator):
         return int(min(self.batch_size, n_samples))
 
     # ----------------------------------------------------------------- fitting
-    def _make_corrupt(self):
+    def _make_corrupt(self, X, Y):
         """Corruption applied to each training batch (the denoiser's hook)."""
         return None
 
@@ -222,7 +223,7 @@ class _BaseAutoencoder(BaseEstimator):
         """Extra loss term computed from the code (sparsity, KL)."""
         return None
 
-    def _engine_params(self, n_samples, device, *, partial):
+    def _engine_params(self, X, Y, device, *, partial):
         """Keyword arguments of the training engine for these hyperparameters.
 
         ``partial_fit`` trains one epoch per call, on all the rows it is given,
@@ -231,12 +232,12 @@ class _BaseAutoencoder(BaseEstimator):
         return {
             "loss": self.loss,
             "penalty": self._make_penalty(),
-            "corrupt": self._make_corrupt(),
+            "corrupt": self._make_corrupt(X, Y),
             "solver": self.solver,
             "learning_rate_init": self.learning_rate_init,
             "learning_rate": "constant" if partial else self.learning_rate,
             "alpha": self.alpha,
-            "batch_size": self._resolve_batch_size(n_samples),
+            "batch_size": self._resolve_batch_size(X.shape[0]),
             "max_iter": 1 if partial else self.max_iter,
             "early_stopping": False if partial else self.early_stopping,
             "validation_fraction": self.validation_fraction,
@@ -281,7 +282,7 @@ class _BaseAutoencoder(BaseEstimator):
                 result = train(
                     module,
                     dataset,
-                    **self._engine_params(X.shape[0], device, partial=partial),
+                    **self._engine_params(X, Y, device, partial=partial),
                 )
         result.net.module_.eval()
         if not partial:
@@ -331,7 +332,7 @@ class _BaseAutoencoder(BaseEstimator):
         with seeded(0, device):
             module = self._build_module(X, Y, self._hidden_sizes(), 0)
         module.load_state_dict(state_dict)
-        net = build_net(module, **self._engine_params(n_rows, device, partial=False))
+        net = build_net(module, **self._engine_params(X, Y, device, partial=False))
         net.initialize()
         net.module_.eval()
         self._net = net
@@ -523,3 +524,77 @@ class _BaseAutoencoder(BaseEstimator):
         tags.input_tags.sparse = True
         tags.non_deterministic = False
         return tags
+
+
+class _LatentMixin:
+    """``transform`` / ``inverse_transform`` / ``partial_fit`` of the estimators
+    whose code is public (the transformer and the denoiser)."""
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Train one epoch on a chunk of rows (the ``IncrementalPCA`` contract).
+
+        The first call builds the network from this chunk's width (and its PCA
+        start from the chunk); each later call trains one more epoch on the
+        rows it is given, the optimizer state carried over. Use it to stream
+        data that does not fit in memory, chunk by chunk.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A chunk of training rows.
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        self : object
+            The estimator, trained one more epoch.
+        """
+        X = self._validate_X(X, reset=not hasattr(self, "_net"))
+        self._fit_network(X, partial=True)
+        self._n_features_out = self.n_components
+        return self
+
+    def transform(self, X):
+        """Encode X: its code in the latent space.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows to encode.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_components)
+            Codes, in X's float dtype.
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        return self._encode(X)
+
+    def inverse_transform(self, X):
+        """Decode codes back to the input space (the reconstruction).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components)
+            Codes, e.g. the output of :meth:`transform`.
+
+        Returns
+        -------
+        X_original : ndarray of shape (n_samples, n_features_in_)
+            Reconstructed rows.
+        """
+        check_is_fitted(self)
+        return self._decode(self._validate_codes(X))
+
+    def _validate_codes(self, Z):
+        Z = check_array(Z, dtype=[np.float64, np.float32])
+        if Z.shape[1] != self.n_components:
+            raise ValueError(
+                f"inverse_transform expects codes with n_components="
+                f"{self.n_components} columns, but got {Z.shape[1]}. Pass the "
+                "output of transform."
+            )
+        return Z

@@ -2,16 +2,13 @@
 
 # License: BSD 3 clause
 
-import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
-from sklearn.utils import check_array
-from sklearn.utils.validation import check_is_fitted
 
-from sklearn_ae._base import _BaseAutoencoder, _fit_context
+from sklearn_ae._base import _BaseAutoencoder, _fit_context, _LatentMixin
 
 
 class AutoencoderTransformer(
-    ClassNamePrefixFeaturesOutMixin, TransformerMixin, _BaseAutoencoder
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, _LatentMixin, _BaseAutoencoder
 ):
     """Non-linear dimensionality reduction with an autoencoder.
 
@@ -140,75 +137,6 @@ default="auto"
         self._fit_network(X)
         self._n_features_out = self.n_components
         return self
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y=None):
-        """Train one epoch on a chunk of rows (the ``IncrementalPCA`` contract).
-
-        The first call builds the network from this chunk's width (and its PCA
-        start from the chunk); each later call trains one more epoch on the
-        rows it is given, the optimizer state carried over. Use it to stream
-        data that does not fit in memory, chunk by chunk.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            A chunk of training rows.
-        y : Ignored
-            Not used, present for API consistency by convention.
-
-        Returns
-        -------
-        self : object
-            The estimator, trained one more epoch.
-        """
-        X = self._validate_X(X, reset=not hasattr(self, "_net"))
-        self._fit_network(X, partial=True)
-        self._n_features_out = self.n_components
-        return self
-
-    def transform(self, X):
-        """Encode X: its code in the latent space.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Rows to encode.
-
-        Returns
-        -------
-        X_new : ndarray of shape (n_samples, n_components)
-            Codes, in X's float dtype.
-        """
-        check_is_fitted(self)
-        X = self._validate_X(X, reset=False)
-        return self._encode(X)
-
-    def inverse_transform(self, X):
-        """Decode codes back to the input space (the reconstruction).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_components)
-            Codes, e.g. the output of :meth:`transform`.
-
-        Returns
-        -------
-        X_original : ndarray of shape (n_samples, n_features_in_)
-            Reconstructed rows.
-        """
-        check_is_fitted(self)
-        return self._decode(self._validate_codes(X))
-
-    def _validate_codes(self, Z):
-        Z = check_array(Z, dtype=[np.float64, np.float32])
-        if Z.shape[1] != self.n_components:
-            raise ValueError(
-                f"inverse_transform expects codes with n_components="
-                f"{self.n_components} columns, but got {Z.shape[1]}. Pass the "
-                "output of transform."
-            )
-        return Z
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
