@@ -2,12 +2,14 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklearn_ae import AutoencoderTransformer
+from sklearn_ae import AutoencoderTransformer, DenoisingAutoencoder
 
 
 @parametrize_with_checks(
     [
         AutoencoderTransformer(max_iter=5),
+        DenoisingAutoencoder(max_iter=5),
+        DenoisingAutoencoder(max_iter=5, noise="salt_pepper"),
     ]
 )
 def test_sklearn_compatible(estimator, check):
