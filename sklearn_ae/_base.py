@@ -24,6 +24,8 @@ from sklearn_ae._networks import (
     ACTIVATIONS,
     OUTPUT_ACTIVATIONS,
     Autoencoder,
+    ConvDecoder,
+    ConvEncoder,
     DenseDecoder,
     DenseEncoder,
 )
@@ -106,6 +108,10 @@ class _BaseAutoencoder(BaseEstimator):
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "accelerate": ["boolean"],
+        "network": [StrOptions({"dense", "conv"})],
+        "input_shape": [tuple, None],
+        "conv_channels": [tuple],
+        "upsampling": [StrOptions({"transpose", "nearest", "bilinear"})],
     }
 
     def __init__(
@@ -132,6 +138,10 @@ class _BaseAutoencoder(BaseEstimator):
         random_state=None,
         verbose=0,
         accelerate=False,
+        network="dense",
+        input_shape=None,
+        conv_channels=(32, 64),
+        upsampling="transpose",
     ):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -154,6 +164,10 @@ class _BaseAutoencoder(BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
         self.accelerate = accelerate
+        self.network = network
+        self.input_shape = input_shape
+        self.conv_channels = conv_channels
+        self.upsampling = upsampling
 
     # ------------------------------------------------------------------ fitted
     @property
@@ -172,6 +186,7 @@ class _BaseAutoencoder(BaseEstimator):
 
     # ---------------------------------------------------------------- checking
     def _validate_X(self, X, *, reset):
+        X, images_shape = self._flatten_images(X, reset=reset)
         X = validate_data(
             self,
             X,
@@ -180,7 +195,64 @@ class _BaseAutoencoder(BaseEstimator):
             reset=reset,
         )
         _check_float32_range(X)
+        if reset and self.network == "conv":
+            self.input_shape_ = self._check_input_shape(X.shape[1], images_shape)
         return X
+
+    def _flatten_images(self, X, *, reset, name="X"):
+        """Images shaped (n, H, W) or (n, H, W, C) -> flat rows in C, H, W order.
+
+        Only for ``network="conv"``; flat rows (n, C*H*W) pass through.
+        Returns the flat rows and the (C, H, W) of the images (None for rows).
+        """
+        ndim = getattr(X, "ndim", 2)
+        if self.network != "conv" or ndim not in (3, 4):
+            return X, None
+        X = np.asarray(X)
+        if ndim == 3:
+            X = X[:, None, :, :]
+        else:
+            X = X.transpose(0, 3, 1, 2)  # channels last -> channels first
+        shape = tuple(int(d) for d in X.shape[1:])
+        expected = self.input_shape
+        if not reset and expected is None:
+            expected = getattr(self, "input_shape_", None)
+        if name == "X" and expected is not None and tuple(expected) != shape:
+            raise ValueError(
+                f"{name} holds images of shape (C, H, W)={shape}, but "
+                f"input_shape={tuple(expected)}. Pass images of that shape."
+            )
+        return X.reshape(len(X), -1), shape
+
+    def _check_input_shape(self, n_features, images_shape=None):
+        """The (C, H, W) that flat rows of ``n_features`` are viewed as."""
+        shape = self.input_shape if self.input_shape is not None else images_shape
+        if shape is None:
+            raise ValueError(
+                "network='conv' needs input_shape=(C, H, W) to view flat rows "
+                "as images, e.g. input_shape=(1, 28, 28); or pass X shaped "
+                "(n_samples, H, W) or (n_samples, H, W, C)."
+            )
+        shape = tuple(int(d) for d in shape)
+        if len(shape) != 3 or min(shape) < 1:
+            raise ValueError(
+                f"input_shape={shape} must be the (C, H, W) of one image, three "
+                "positive integers."
+            )
+        if int(np.prod(shape)) != n_features:
+            raise ValueError(
+                f"input_shape={shape} implies {int(np.prod(shape))} features, but "
+                f"X has {n_features}. Pass the shape of one image, not of the batch."
+            )
+        factor = 2 ** len(self.conv_channels)
+        if shape[1] % factor or shape[2] % factor:
+            raise ValueError(
+                f"input_shape={shape}: height and width must be divisible by "
+                f"{factor} to pool evenly through {len(self.conv_channels)} conv "
+                f"blocks, but they are {shape[1]} x {shape[2]}. Pad or crop the "
+                "images, or use fewer conv_channels."
+            )
+        return shape
 
     def _hidden_sizes(self):
         sizes = self.hidden_layer_sizes
@@ -388,6 +460,44 @@ class _BaseAutoencoder(BaseEstimator):
         return np.asarray(part, dtype=np.float64), rows
 
     def _build_module(self, X, Y, hidden, seed):
+        if self.network == "conv":
+            return self._build_conv(X, Y, seed)
+        return self._build_dense(X, Y, hidden, seed)
+
+    def _build_conv(self, X, Y, seed):
+        """Convolutional encoder and decoder for ``input_shape_`` images."""
+        Xs, _ = self._init_sample(X, seed)
+        Ys = Xs if Y is None else self._init_sample(Y, seed)[0]
+        c, h, w = self.input_shape_
+        if Ys.shape[1] % (h * w):
+            raise ValueError(
+                f"The conv decoder outputs {h} x {w} images, so the target must "
+                f"have a multiple of {h * w} columns, but it has {Ys.shape[1]}."
+            )
+        channels = tuple(int(ch) for ch in self.conv_channels)
+        encoder = ConvEncoder(
+            (c, h, w),
+            self.n_components,
+            channels,
+            self.activation,
+            self.dropout,
+            mean=Xs.mean(),
+            scale=Xs.std() or 1.0,
+        )
+        decoder = ConvDecoder(
+            (Ys.shape[1] // (h * w), h, w),
+            self.n_components,
+            channels,
+            self.activation,
+            self.dropout,
+            upsampling=self.upsampling,
+            output_activation=self._output_activation(),
+            mean=Ys.mean(),
+            scale=Ys.std() or 1.0,
+        )
+        return Autoencoder(encoder, decoder)
+
+    def _build_dense(self, X, Y, hidden, seed):
         """Dense encoder and decoder, starting from PCA when ``init="pca"``."""
         Xs, rows = self._init_sample(X, seed)
         Ys = Xs if Y is None else self._init_sample(Y, seed)[0]
@@ -444,6 +554,9 @@ class _BaseAutoencoder(BaseEstimator):
         module = self._net.module_
         device = next(module.parameters()).device
         widest = max(X.shape[1], n_out, self.n_components, *self._hidden_sizes())
+        if self.network == "conv":
+            c, h, w = self.input_shape_
+            widest = max(widest, max(self.conv_channels) * h * w)
         step = max(1, _INFERENCE_BUDGET // widest)
         out = np.empty((X.shape[0], n_out), dtype=dtype)
         module.eval()

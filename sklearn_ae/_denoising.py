@@ -61,7 +61,7 @@ class DenoisingAutoencoder(
         deviation ``noise_level``; "masking" sets a ``noise_level`` share of
         the entries to zero; "salt_pepper" sets a ``noise_level`` share to
         their column's training minimum or maximum. None trains on clean rows.
-    noise_level : float, default=0.2
+    noise_level : float, default=0.4
         Standard deviation ("gaussian") or share of entries ("masking",
         "salt_pepper").
     paired_noise : bool, default=False
@@ -71,7 +71,7 @@ class DenoisingAutoencoder(
     activation, output_activation, dropout, alpha, loss, init, solver, \
 learning_rate_init, learning_rate, batch_size, max_iter, early_stopping, \
 validation_fraction, n_iter_no_change, tol, device, random_state, verbose, \
-accelerate
+accelerate, network, input_shape, conv_channels, upsampling
         As in :class:`AutoencoderTransformer`.
 
     Attributes
@@ -125,7 +125,7 @@ accelerate
         n_components=32,
         *,
         noise="gaussian",
-        noise_level=0.2,
+        noise_level=0.4,
         paired_noise=False,
         hidden_layer_sizes=(256, 128),
         activation="relu",
@@ -147,6 +147,10 @@ accelerate
         random_state=None,
         verbose=0,
         accelerate=False,
+        network="dense",
+        input_shape=None,
+        conv_channels=(32, 64),
+        upsampling="transpose",
     ):
         super().__init__(
             n_components,
@@ -170,6 +174,10 @@ accelerate
             random_state=random_state,
             verbose=verbose,
             accelerate=accelerate,
+            network=network,
+            input_shape=input_shape,
+            conv_channels=conv_channels,
+            upsampling=upsampling,
         )
         self.noise = noise
         self.noise_level = noise_level
@@ -196,6 +204,7 @@ default=None
         X = self._validate_X(X, reset=True)
         Y = None
         if y is not None:
+            y, _ = self._flatten_images(y, reset=True, name="y")
             Y = check_array(
                 y, ensure_2d=False, dtype=[np.float64, np.float32], input_name="y"
             )

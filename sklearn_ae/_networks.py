@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
@@ -156,3 +158,96 @@ class Autoencoder(nn.Module):
     def forward(self, x):
         z = self.encoder(x)
         return self.decoder(z), z
+
+
+class ConvEncoder(nn.Module):
+    """Flat rows viewed as ``input_shape`` images -> code.
+
+    Blocks of ``Conv2d(3x3) + activation + MaxPool2d(2)``, one per entry of
+    ``channels``, then a dense layer to ``n_components``. Pixels are scaled by
+    one global ``mean`` and ``scale`` (per-pixel scaling would blow up the
+    constant borders of typical images).
+    """
+
+    def __init__(
+        self,
+        input_shape,
+        n_components,
+        channels=(32, 64),
+        activation="relu",
+        dropout=0.0,
+        mean=0.0,
+        scale=1.0,
+    ):
+        super().__init__()
+        c, h, w = input_shape
+        self.input_shape = tuple(input_shape)
+        self.register_buffer("mean", torch.tensor(float(mean)))
+        self.register_buffer("scale", torch.tensor(float(scale)))
+        layers: list[nn.Module] = []
+        for n_out in channels:
+            layers += [
+                nn.Conv2d(c, n_out, 3, padding=1),
+                ACTIVATIONS[activation](),
+                nn.MaxPool2d(2),
+            ]
+            if dropout > 0:
+                layers.append(nn.Dropout(dropout))
+            c, h, w = n_out, h // 2, w // 2
+        self.blocks = nn.Sequential(*layers)
+        self.head = nn.Linear(c * h * w, n_components)
+
+    def forward(self, x):
+        x = ((x - self.mean) / self.scale).view(-1, *self.input_shape)
+        return self.head(self.blocks(x).flatten(1))
+
+
+class ConvDecoder(nn.Module):
+    """Code -> flat rows of ``output_shape`` images, mirroring :class:`ConvEncoder`.
+
+    A dense layer to the smallest feature map, then one x2 upsampling block
+    per entry of ``channels``: ``"transpose"`` (learnable ``ConvTranspose2d``)
+    or ``"nearest"`` / ``"bilinear"`` (``Upsample`` + ``Conv2d(3x3)``), and a
+    final ``Conv2d(3x3)`` to the output channels.
+    """
+
+    def __init__(
+        self,
+        output_shape,
+        n_components,
+        channels=(32, 64),
+        activation="relu",
+        dropout=0.0,
+        upsampling="transpose",
+        output_activation="identity",
+        mean=0.0,
+        scale=1.0,
+    ):
+        super().__init__()
+        c_out, h, w = output_shape
+        depth = len(channels)
+        self.register_buffer("mean", torch.tensor(float(mean)))
+        self.register_buffer("scale", torch.tensor(float(scale)))
+        reversed_channels = list(channels[::-1])
+        self.start_shape = (reversed_channels[0], h >> depth, w >> depth)
+        self.head = nn.Linear(n_components, math.prod(self.start_shape))
+        layers: list[nn.Module] = [ACTIVATIONS[activation]()]
+        for i, n_in in enumerate(reversed_channels):
+            n_next = reversed_channels[min(i + 1, depth - 1)]
+            if upsampling == "transpose":
+                layers.append(nn.ConvTranspose2d(n_in, n_next, 2, stride=2))
+            else:
+                layers += [
+                    nn.Upsample(scale_factor=2, mode=upsampling),
+                    nn.Conv2d(n_in, n_next, 3, padding=1),
+                ]
+            layers.append(ACTIVATIONS[activation]())
+            if dropout > 0:
+                layers.append(nn.Dropout(dropout))
+        layers.append(nn.Conv2d(reversed_channels[-1], c_out, 3, padding=1))
+        self.blocks = nn.Sequential(*layers)
+        self.output_activation = OUTPUT_ACTIVATIONS[output_activation]()
+
+    def forward(self, z):
+        x = self.blocks(self.head(z).view(-1, *self.start_shape)).flatten(1)
+        return self.output_activation(self.mean + self.scale * x)

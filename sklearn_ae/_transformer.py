@@ -76,6 +76,23 @@ default="auto"
         ``accelerate`` package): under ``accelerate launch`` each process
         trains on its shard of the rows with DistributedDataParallel, e.g. on
         several GPUs. ``partial_fit`` does not use it.
+    network : {"dense", "conv"}, default="dense"
+        "dense" for tabular rows; "conv" views each row as an image of
+        ``input_shape`` and uses a convolutional encoder and decoder (the
+        dense-only options ``hidden_layer_sizes`` and ``init`` are ignored).
+    input_shape : tuple of int or None, default=None
+        (C, H, W) of one image, for ``network="conv"``: flat rows are read in
+        C, H, W order, so they fit in a ``Pipeline``. With ``None``, X may
+        instead be passed as images shaped (n_samples, H, W) (one channel) or
+        (n_samples, H, W, C) (channels last, as numpy images usually are);
+        they are flattened to C, H, W rows and outputs are flat rows.
+    conv_channels : tuple of int, default=(32, 64)
+        Channels of the convolutional blocks (each 3x3 conv + activation +
+        2x2 max-pooling), for ``network="conv"``. H and W must be divisible by
+        ``2 ** len(conv_channels)``.
+    upsampling : {"transpose", "nearest", "bilinear"}, default="transpose"
+        How the conv decoder doubles the resolution: a learnable
+        ``ConvTranspose2d``, or ``Upsample`` followed by a 3x3 ``Conv2d``.
 
     Attributes
     ----------
@@ -93,6 +110,8 @@ default="auto"
         training loss); the weights of that epoch are kept.
     n_iter_ : int
         Number of epochs run.
+    input_shape_ : tuple of int
+        (C, H, W) the rows are viewed as, with ``network="conv"``.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
