@@ -41,7 +41,9 @@ rng = np.random.RandomState(0)
 def square_masks(n):
     """1 for the pixels we keep, 0 in one random square per image."""
     keep = np.ones((n, side, side))
-    for row, (r, c) in zip(keep, rng.randint(0, side - square + 1, (n, 2))):
+    for row, (r, c) in zip(
+        keep, rng.randint(0, side - square + 1, (n, 2)), strict=True
+    ):
         row[r : r + square, c : c + square] = 0
     return keep.reshape(n, -1)
 
