@@ -65,6 +65,20 @@ def save(estimator, path):
         The estimator to save.
     path : str or path-like
         Destination file.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_ae import AutoencoderTransformer, load, save
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> ae = AutoencoderTransformer(max_iter=3, random_state=0).fit(X / 16)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = os.path.join(folder, "digits.skae")
+    ...     save(ae, path)
+    ...     restored = load(path)
+    >>> restored.transform(X[:2] / 16).shape
+    (2, 2)
     """
     from sklearn_ae import __version__
 
@@ -108,6 +122,20 @@ def load(path):
     -------
     estimator : fitted sklearn_ae estimator
         Ready for ``transform``, ``score_samples``, ``predict``... on the CPU.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_ae import AutoencoderTransformer, load, save
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> ae = AutoencoderTransformer(max_iter=3, random_state=0).fit(X / 16)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = os.path.join(folder, "digits.skae")
+    ...     save(ae, path)
+    ...     restored = load(path)
+    >>> type(restored).__name__, restored.n_features_in_
+    ('AutoencoderTransformer', 64)
     """
     import sklearn_ae
     from sklearn_ae._base import _BaseAutoencoder

@@ -1,0 +1,122 @@
+"""Checks of the documentation that need no Sphinx: API coverage, docstring
+Examples sections, gallery headers, and the quickstart page's code."""
+
+import ast
+import doctest
+import importlib
+import inspect
+import re
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+EXAMPLES = sorted((ROOT / "examples").glob("plot_*.py"))
+
+sys.path.insert(0, str(DOCS / "sphinxext"))
+from sklearn_ae_docs import (  # noqa: E402
+    _quote_line,
+    documented_names,
+    missing_from_api,
+    public_names,
+)
+
+
+def _resolve(name):
+    module, _, attr = name.rpartition(".")
+    return getattr(importlib.import_module(module), attr)
+
+
+def test_api_reference_lists_every_public_name():
+    missing = missing_from_api(DOCS / "api.rst")
+    assert not missing, (
+        f"Public names missing from docs/api.rst: {missing}. Add one line per "
+        "name to the autosummary list of its module."
+    )
+
+
+def test_api_reference_names_exist():
+    names = documented_names(DOCS / "api.rst")
+    assert "sklearn_ae.AutoencoderTransformer" in names
+    assert "sklearn_ae.plotting.LossCurveDisplay" in names
+    for name in names:
+        _resolve(name)  # raises if api.rst names something that is gone
+
+
+def _public_docstrings():
+    """(qualified name, docstring) of each public class, function and method
+    defined in sklearn_ae (inherited scikit-learn methods excluded)."""
+    for name in public_names():
+        obj = _resolve(name)
+        yield name, obj.__doc__
+        if not inspect.isclass(obj):
+            continue
+        for attr, member in vars(obj).items():
+            if attr.startswith("_") or isinstance(member, property):
+                continue
+            member = getattr(obj, attr)
+            if callable(member) and name.startswith("sklearn_ae.plotting"):
+                yield f"{name}.{attr}", member.__doc__
+
+
+DOCSTRINGS = list(_public_docstrings())
+
+
+@pytest.mark.parametrize("name, doc", DOCSTRINGS, ids=[n for n, _ in DOCSTRINGS])
+def test_public_docstring_has_examples(name, doc):
+    assert doc and re.search(r"\n\s*Examples\n\s*--------\n\s*>>>", doc), (
+        f"{name}: the docstring needs a runnable Examples section"
+    )
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_example_has_gallery_header(path):
+    source = path.read_text()
+    tree = ast.parse(source)
+    docstring = ast.get_docstring(tree, clean=False)
+    assert docstring, f"{path.name} must start with a docstring (the gallery header)"
+    lines = docstring.strip().splitlines()
+    if set(lines[0]) == {"="}:  # over- and underlined title
+        lines = lines[1:]
+    title, underline = lines[0], lines[1]
+    assert set(underline) == {"="} and len(underline) >= len(title.strip()), (
+        f"{path.name}: the title {title!r} must be underlined with '='"
+    )
+    assert len(lines) > 3, f"{path.name}: add a paragraph below the title"
+    assert "\n# %%" in source, f"{path.name}: split the code into '# %%' cells"
+
+
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        ("shape (n, n_features_in_)", "shape (n, ``n_features_in_``)"),
+        ("below offset_.", "below ``offset_``."),
+        ("``loss_curve_`` and `best_loss_`", "``loss_curve_`` and `best_loss_`"),
+        ("**encoder_** : torch.nn.Module", "**encoder_** : torch.nn.Module"),
+        (":class:`Foo <bar_>`_", ":class:`Foo <bar_>`_"),
+        ("sklearn_ae.plotting", "sklearn_ae.plotting"),
+    ],
+)
+def test_docs_quote_trailing_underscores(line, expected):
+    assert _quote_line(line) == expected
+
+
+@pytest.mark.slow
+def test_quickstart_page_runs():
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = doctest.testfile(
+            str(DOCS / "quickstart.rst"),
+            module_relative=False,
+            optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
+        )
+    plt.close("all")
+    assert result.attempted > 10
+    assert result.failed == 0
