@@ -95,9 +95,9 @@ def models(window, max_iter, seed=0):
     return {
         "recurrent AE (LSTM)": lambda X: -recurrent.fit(X).score_samples(X),
         "dense AE": lambda X: -dense.fit(X).score_samples(X),
-        "IsolationForest": lambda X: -IsolationForest(random_state=seed)
-        .fit(X)
-        .score_samples(X),
+        "IsolationForest": lambda X: (
+            -IsolationForest(random_state=seed).fit(X).score_samples(X)
+        ),
     }
 
 
@@ -124,8 +124,7 @@ def main():
         print(
             f"{name}: "
             + ", ".join(
-                f"{m} {row[m]:.3f} ({row[m + ' s']:.0f}s)"
-                for m in models(WINDOW, 1)
+                f"{m} {row[m]:.3f} ({row[m + ' s']:.0f}s)" for m in models(WINDOW, 1)
             ),
             flush=True,
         )
