@@ -4,14 +4,18 @@
 
 from sklearn_ae._denoising import DenoisingAutoencoder
 from sklearn_ae._persistence import load, save
+from sklearn_ae._sequences import sliding_windows
 from sklearn_ae._transformer import AutoencoderTransformer
+from sklearn_ae._variational import VariationalAutoencoder
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "AutoencoderTransformer",
     "DenoisingAutoencoder",
+    "VariationalAutoencoder",
     "load",
     "save",
+    "sliding_windows",
     "__version__",
 ]

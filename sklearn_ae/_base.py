@@ -19,15 +19,18 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sklearn_ae import _persistence
-from sklearn_ae._losses import LOSSES, row_errors
+from sklearn_ae._losses import LOSSES, SparsityPenalty, row_errors
 from sklearn_ae._networks import (
     ACTIVATIONS,
     OUTPUT_ACTIVATIONS,
+    RNN_CELLS,
     Autoencoder,
     ConvDecoder,
     ConvEncoder,
     DenseDecoder,
     DenseEncoder,
+    RecurrentDecoder,
+    RecurrentEncoder,
 )
 from sklearn_ae._training import (
     SOLVERS,
@@ -46,6 +49,12 @@ _INIT_SAMPLE = 10_000
 # many rows are passed.
 _INFERENCE_BUDGET = 2**21
 
+
+# Weight of the sparsity term with sparsity_weight="auto". "kl": strong enough
+# to bring each unit's mean activation to sparsity_target (measured within
+# 0.005 on digits, raw or standardised). "l1": Keras' usual activity weight;
+# 1.0 shrank the code so far that digits were not reconstructed at all.
+_AUTO_SPARSITY_WEIGHT = {"kl": 1.0, "l1": 0.01}
 
 # Beyond this magnitude squared errors overflow float32 (max ~3.4e38).
 _FLOAT32_LIMIT = 1e18
@@ -108,10 +117,19 @@ class _BaseAutoencoder(BaseEstimator):
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "accelerate": ["boolean"],
-        "network": [StrOptions({"dense", "conv"})],
+        "network": [StrOptions({"dense", "conv", "recurrent"})],
         "input_shape": [tuple, None],
         "conv_channels": [tuple],
         "upsampling": [StrOptions({"transpose", "nearest", "bilinear"})],
+        # Recurrent networks (issue 5).
+        "cell": [StrOptions(set(RNN_CELLS))],
+        # Sparse codes (issue 5).
+        "sparsity": [StrOptions({"l1", "kl"}), None],
+        "sparsity_weight": [
+            StrOptions({"auto"}),
+            Interval(Real, 0, None, closed="left"),
+        ],
+        "sparsity_target": [Interval(Real, 0, 1, closed="neither")],
     }
 
     def __init__(
@@ -142,6 +160,10 @@ class _BaseAutoencoder(BaseEstimator):
         input_shape=None,
         conv_channels=(32, 64),
         upsampling="transpose",
+        cell="lstm",
+        sparsity=None,
+        sparsity_weight="auto",
+        sparsity_target=0.05,
     ):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -168,6 +190,10 @@ class _BaseAutoencoder(BaseEstimator):
         self.input_shape = input_shape
         self.conv_channels = conv_channels
         self.upsampling = upsampling
+        self.cell = cell
+        self.sparsity = sparsity
+        self.sparsity_weight = sparsity_weight
+        self.sparsity_target = sparsity_target
 
     # ------------------------------------------------------------------ fitted
     @property
@@ -197,6 +223,8 @@ class _BaseAutoencoder(BaseEstimator):
         _check_float32_range(X)
         if reset and self.network == "conv":
             self.input_shape_ = self._check_input_shape(X.shape[1], images_shape)
+        if reset and self.network == "recurrent":
+            self.input_shape_ = self._check_sequence_shape(X.shape[1])
         return X
 
     def _flatten_images(self, X, *, reset, name="X"):
@@ -293,7 +321,12 @@ class _BaseAutoencoder(BaseEstimator):
 
     def _make_penalty(self):
         """Extra loss term computed from the code (sparsity, KL)."""
-        return None
+        if self.sparsity is None:
+            return None
+        weight = self.sparsity_weight
+        if weight == "auto":
+            weight = _AUTO_SPARSITY_WEIGHT[self.sparsity]
+        return SparsityPenalty(self.sparsity, weight, self.sparsity_target)
 
     def _engine_params(self, X, Y, device, *, partial):
         """Keyword arguments of the training engine for these hyperparameters.
@@ -459,12 +492,37 @@ class _BaseAutoencoder(BaseEstimator):
         part = part.toarray() if sp.issparse(part) else part
         return np.asarray(part, dtype=np.float64), rows
 
-    def _build_module(self, X, Y, hidden, seed):
-        if self.network == "conv":
-            return self._build_conv(X, Y, seed)
-        return self._build_dense(X, Y, hidden, seed)
+    def _build_module(self, X, Y, hidden, seed, n_components=None):
+        """The network for ``self.network``, with a code of ``n_components``.
 
-    def _build_conv(self, X, Y, seed):
+        ``n_components`` overrides the hyperparameter (an ensemble builds
+        members of several code widths).
+        """
+        k = self.n_components if n_components is None else int(n_components)
+        if self.network == "conv":
+            module = self._build_conv(X, Y, seed, k)
+        elif self.network == "recurrent":
+            module = self._build_recurrent(X, Y, hidden, seed, k)
+        else:
+            module = self._build_dense(X, Y, hidden, seed, k)
+        return self._finish_module(module, k)
+
+    def _encoder_outputs(self, k):
+        """Outputs of an encoder for a code of ``k`` units (a variational
+        encoder also outputs their log-variances: ``2 * k``)."""
+        return k
+
+    def _finish_module(self, module, k):
+        """Last touch on a built ``Autoencoder`` (the variational hook).
+
+        With ``sparsity="kl"`` the code goes through a sigmoid, so each unit's
+        activation is in [0, 1] and its batch mean is a firing rate.
+        """
+        if self.sparsity == "kl":
+            module.encoder = torch.nn.Sequential(module.encoder, torch.nn.Sigmoid())
+        return module
+
+    def _build_conv(self, X, Y, seed, k):
         """Convolutional encoder and decoder for ``input_shape_`` images."""
         Xs, _ = self._init_sample(X, seed)
         Ys = Xs if Y is None else self._init_sample(Y, seed)[0]
@@ -477,7 +535,7 @@ class _BaseAutoencoder(BaseEstimator):
         channels = tuple(int(ch) for ch in self.conv_channels)
         encoder = ConvEncoder(
             (c, h, w),
-            self.n_components,
+            self._encoder_outputs(k),
             channels,
             self.activation,
             self.dropout,
@@ -486,7 +544,7 @@ class _BaseAutoencoder(BaseEstimator):
         )
         decoder = ConvDecoder(
             (Ys.shape[1] // (h * w), h, w),
-            self.n_components,
+            k,
             channels,
             self.activation,
             self.dropout,
@@ -497,13 +555,12 @@ class _BaseAutoencoder(BaseEstimator):
         )
         return Autoencoder(encoder, decoder)
 
-    def _build_dense(self, X, Y, hidden, seed):
+    def _build_dense(self, X, Y, hidden, seed, k):
         """Dense encoder and decoder, starting from PCA when ``init="pca"``."""
         Xs, rows = self._init_sample(X, seed)
         Ys = Xs if Y is None else self._init_sample(Y, seed)[0]
         x_mean = Xs.mean(axis=0)
         y_mean = Ys.mean(axis=0)
-        k = self.n_components
         enc_components = dec_components = code_scale = None
         if self.init == "pca":
             r = min(k, Xs.shape[0], Xs.shape[1])
@@ -512,7 +569,7 @@ class _BaseAutoencoder(BaseEstimator):
             # The decoder's linear start is the least-squares map from the codes
             # to the target: PCA's inverse transform when the target is X.
             coef = np.linalg.lstsq(Z, Ys - y_mean, rcond=None)[0]
-            enc_components = np.zeros((k, Xs.shape[1]))
+            enc_components = np.zeros((self._encoder_outputs(k), Xs.shape[1]))
             enc_components[:r] = pca.components_
             dec_components = np.zeros((k, Ys.shape[1]))
             dec_components[:r] = coef
@@ -525,7 +582,7 @@ class _BaseAutoencoder(BaseEstimator):
         encoder = DenseEncoder(
             tensor(x_mean),
             tensor(_scale_of(Xs, x_mean)),
-            k,
+            self._encoder_outputs(k),
             hidden,
             self.activation,
             self.dropout,
@@ -544,6 +601,79 @@ class _BaseAutoencoder(BaseEstimator):
         )
         return Autoencoder(encoder, decoder)
 
+    def _check_sequence_shape(self, n_features):
+        """The (window, n_channels) that flat rows are viewed as (recurrent)."""
+        shape = self.input_shape
+        if shape is None:
+            raise ValueError(
+                "network='recurrent' needs input_shape=(window, n_channels) to "
+                "view flat rows as sequences, e.g. input_shape=(48, 1) for "
+                "windows of 48 steps of one series; sklearn_ae.sliding_windows "
+                "builds such rows."
+            )
+        shape = tuple(int(d) for d in shape)
+        if len(shape) != 2 or min(shape) < 1:
+            raise ValueError(
+                f"input_shape={shape} must be the (window, n_channels) of one "
+                "sequence, two positive integers."
+            )
+        if shape[0] * shape[1] != n_features:
+            raise ValueError(
+                f"input_shape={shape} implies {shape[0] * shape[1]} features "
+                f"({shape[0]} steps x {shape[1]} channels), but X has "
+                f"{n_features}. Pass the shape of one window, not of the batch."
+            )
+        return shape
+
+    def _build_recurrent(self, X, Y, hidden, seed, k):
+        """LSTM or GRU encoder and decoder for ``input_shape_`` sequences.
+
+        ``init`` does not apply: the layers start from PyTorch's default
+        initialisation. Channels are standardised with one mean and scale
+        per channel, over all rows and time steps.
+        """
+        Xs, _ = self._init_sample(X, seed)
+        Ys = Xs if Y is None else self._init_sample(Y, seed)[0]
+        window, n_channels = self.input_shape_
+        if Ys.shape[1] % window:
+            raise ValueError(
+                f"The recurrent decoder outputs {window} steps, so the target "
+                f"must have a multiple of {window} columns, but it has "
+                f"{Ys.shape[1]}."
+            )
+        out_channels = Ys.shape[1] // window
+
+        def channel_stats(values, n):
+            steps = values.reshape(-1, n)
+            mean = steps.mean(axis=0)
+            return (
+                torch.as_tensor(mean, dtype=torch.float32),
+                torch.as_tensor(_scale_of(steps, mean), dtype=torch.float32),
+            )
+
+        x_mean, x_scale = channel_stats(Xs, n_channels)
+        y_mean, y_scale = channel_stats(Ys, out_channels)
+        encoder = RecurrentEncoder(
+            (window, n_channels),
+            self._encoder_outputs(k),
+            hidden,
+            self.cell,
+            self.dropout,
+            mean=x_mean,
+            scale=x_scale,
+        )
+        decoder = RecurrentDecoder(
+            (window, out_channels),
+            k,
+            hidden[::-1],
+            self.cell,
+            self.dropout,
+            output_activation=self._output_activation(),
+            mean=y_mean,
+            scale=y_scale,
+        )
+        return Autoencoder(encoder, decoder)
+
     # --------------------------------------------------------------- inference
     def _map_batches(self, X, fn, n_out, dtype):
         """Apply ``fn`` (tensor -> tensor) to X a batch at a time.
@@ -557,6 +687,9 @@ class _BaseAutoencoder(BaseEstimator):
         if self.network == "conv":
             c, h, w = self.input_shape_
             widest = max(widest, max(self.conv_channels) * h * w)
+        if self.network == "recurrent":
+            # Every time step keeps its hidden state (and four LSTM gates).
+            widest = max(widest, 4 * self.input_shape_[0] * max(self._hidden_sizes()))
         step = max(1, _INFERENCE_BUDGET // widest)
         out = np.empty((X.shape[0], n_out), dtype=dtype)
         module.eval()

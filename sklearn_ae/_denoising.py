@@ -71,7 +71,8 @@ class DenoisingAutoencoder(
     activation, output_activation, dropout, alpha, loss, init, solver, \
 learning_rate_init, learning_rate, batch_size, max_iter, early_stopping, \
 validation_fraction, n_iter_no_change, tol, device, random_state, verbose, \
-accelerate, network, input_shape, conv_channels, upsampling
+accelerate, network, input_shape, conv_channels, upsampling, cell, \
+sparsity, sparsity_weight, sparsity_target
         As in :class:`AutoencoderTransformer`.
 
     Attributes
@@ -151,6 +152,10 @@ accelerate, network, input_shape, conv_channels, upsampling
         input_shape=None,
         conv_channels=(32, 64),
         upsampling="transpose",
+        cell="lstm",
+        sparsity=None,
+        sparsity_weight="auto",
+        sparsity_target=0.05,
     ):
         super().__init__(
             n_components,
@@ -178,6 +183,10 @@ accelerate, network, input_shape, conv_channels, upsampling
             input_shape=input_shape,
             conv_channels=conv_channels,
             upsampling=upsampling,
+            cell=cell,
+            sparsity=sparsity,
+            sparsity_weight=sparsity_weight,
+            sparsity_target=sparsity_target,
         )
         self.noise = noise
         self.noise_level = noise_level

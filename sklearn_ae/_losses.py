@@ -1,6 +1,8 @@
-"""Reconstruction losses as plain torch functions."""
+"""Reconstruction losses and code penalties as plain torch functions."""
 
 # License: BSD 3 clause
+
+import math
 
 import torch
 import torch.nn.functional as F
@@ -31,10 +33,86 @@ def elementwise_loss(name, pred, target):
 
 
 def reconstruction_loss(name, pred, target):
-    """Mean over all elements of the loss ``name``: a scalar tensor."""
+    """Mean over all elements of the loss ``name``: a scalar tensor.
+
+    ``name`` may also be a callable ``(pred, target) -> scalar`` (the
+    variational autoencoder's Gaussian likelihood).
+    """
+    if callable(name):
+        return name(pred, target)
     return elementwise_loss(name, pred, target).mean()
 
 
 def row_errors(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """Mean squared error of each row, shape ``(n_rows,)``."""
     return ((pred - target) ** 2).flatten(1).mean(dim=1)
+
+
+# Mean activations are kept this far from 0 and 1 inside the KL sparsity term,
+# so a unit that is (nearly) always off or on gives a large finite penalty.
+_RHO_EPS = 1e-6
+
+
+class SparsityPenalty:
+    """``weight`` times a sparsity term of the code, as Keras' activity regulariser.
+
+    ``"l1"``: the mean over rows of the sum over code units of ``|z|``.
+    ``"kl"``: the sum over code units ``j`` of ``KL(target || rho_hat_j)``,
+    where ``rho_hat_j`` is the mean activation of unit ``j`` over the batch
+    (codes in [0, 1], e.g. after a sigmoid). Picklable, unlike a closure.
+    """
+
+    def __init__(self, kind, weight, target=0.05):
+        self.kind = kind
+        self.weight = weight
+        self.target = target
+
+    def __call__(self, code):
+        if self.kind == "l1":
+            return self.weight * code.abs().flatten(1).sum(dim=1).mean()
+        rho = self.target
+        rho_hat = code.flatten(1).mean(dim=0).clamp(_RHO_EPS, 1 - _RHO_EPS)
+        kl = rho * torch.log(rho / rho_hat) + (1 - rho) * torch.log(
+            (1 - rho) / (1 - rho_hat)
+        )
+        return self.weight * kl.sum()
+
+
+def gaussian_kl(mean, log_var):
+    """KL(N(mean, exp(log_var)) || N(0, I)) of each row, shape ``(n_rows,)``."""
+    return 0.5 * (mean**2 + log_var.exp() - 1 - log_var).sum(dim=1)
+
+
+class GaussianKLPenalty:
+    """``weight`` times the mean over rows of the KL of the posterior to N(0, I).
+
+    The code is the pair ``(mean, log_var)`` of the Gaussian posterior.
+    """
+
+    def __init__(self, weight):
+        self.weight = weight
+
+    def __call__(self, code):
+        mean, log_var = code
+        return self.weight * gaussian_kl(mean, log_var).mean()
+
+
+class CalibratedGaussianNLL:
+    """Per-element negative log-likelihood of a Gaussian decoder.
+
+    The decoder's variance is one number shared by all outputs, set to its
+    maximum-likelihood value for the batch, the mean squared error (the
+    "optimal sigma" calibrated decoder of Rybkin et al., 2021). The loss is
+    ``0.5 * (log(2 pi var) + mse / var)``: it balances the reconstruction
+    against the KL term whatever the scale of the data, where a fixed
+    variance would blur (too large) or ignore the prior (too small).
+    ``floor`` keeps the variance positive when the fit becomes exact.
+    """
+
+    def __init__(self, floor):
+        self.floor = floor
+
+    def __call__(self, pred, target):
+        mse = ((pred - target) ** 2).mean()
+        var = mse.clamp_min(self.floor)
+        return 0.5 * (torch.log(2 * math.pi * var) + mse / var)

@@ -251,3 +251,158 @@ class ConvDecoder(nn.Module):
     def forward(self, z):
         x = self.blocks(self.head(z).view(-1, *self.start_shape)).flatten(1)
         return self.output_activation(self.mean + self.scale * x)
+
+
+RNN_CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
+
+
+def _rnn_stack(n_in, widths, cell):
+    layers = nn.ModuleList()
+    for width in widths:
+        layers.append(RNN_CELLS[cell](n_in, width, batch_first=True))
+        n_in = width
+    return layers
+
+
+def _run_stack(layers, seq, dropout, first_state=None):
+    for i, rnn in enumerate(layers):
+        if i:
+            seq = dropout(seq)
+        seq, _ = rnn(seq, first_state if i == 0 else None)
+    return seq
+
+
+class RecurrentEncoder(nn.Module):
+    """Flat rows viewed as ``(window, n_channels)`` sequences -> code.
+
+    Each channel is centred by ``mean`` and divided by ``scale`` (one pair per
+    channel, shared by all time steps), then runs through a stack of LSTM or
+    GRU layers of widths ``hidden_layer_sizes``; a linear layer maps the last
+    layer's final hidden state to the code.
+    """
+
+    def __init__(
+        self,
+        input_shape,
+        n_components,
+        hidden_layer_sizes=(64,),
+        cell="lstm",
+        dropout=0.0,
+        mean: torch.Tensor | None = None,
+        scale: torch.Tensor | None = None,
+    ):
+        super().__init__()
+        window, n_channels = input_shape
+        self.input_shape = (int(window), int(n_channels))
+        self.register_buffer(
+            "mean", torch.zeros(n_channels) if mean is None else mean.clone()
+        )
+        self.register_buffer(
+            "scale", torch.ones(n_channels) if scale is None else scale.clone()
+        )
+        self.rnns = _rnn_stack(n_channels, hidden_layer_sizes, cell)
+        self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
+        self.head = nn.Linear(hidden_layer_sizes[-1], n_components)
+
+    def forward(self, x):
+        seq = (x.reshape(-1, *self.input_shape) - self.mean) / self.scale
+        seq = _run_stack(self.rnns, seq, self.dropout)
+        return self.head(self.dropout(seq[:, -1]))
+
+
+class RecurrentDecoder(nn.Module):
+    """Code -> flat rows of ``(window, n_channels)`` sequences.
+
+    The code is fed as the input of every time step (Keras' ``RepeatVector``)
+    to a stack of LSTM or GRU layers, and also sets the first layer's initial
+    state (through a linear layer and a tanh); a linear layer maps each step's
+    hidden state to the channels, which are scaled back by ``scale`` and
+    ``mean``.
+    """
+
+    def __init__(
+        self,
+        output_shape,
+        n_components,
+        hidden_layer_sizes=(64,),
+        cell="lstm",
+        dropout=0.0,
+        output_activation="identity",
+        mean: torch.Tensor | None = None,
+        scale: torch.Tensor | None = None,
+    ):
+        super().__init__()
+        window, n_channels = output_shape
+        self.window = int(window)
+        self.register_buffer(
+            "mean", torch.zeros(n_channels) if mean is None else mean.clone()
+        )
+        self.register_buffer(
+            "scale", torch.ones(n_channels) if scale is None else scale.clone()
+        )
+        self.rnns = _rnn_stack(n_components, hidden_layer_sizes, cell)
+        self.is_lstm = cell == "lstm"
+        n_states = 2 if self.is_lstm else 1
+        self.initial_state = nn.Linear(
+            n_components, n_states * hidden_layer_sizes[0]
+        )
+        self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
+        self.head = nn.Linear(hidden_layer_sizes[-1], n_channels)
+        self.output_activation = OUTPUT_ACTIVATIONS[output_activation]()
+
+    def forward(self, z):
+        seq = z.unsqueeze(1).expand(-1, self.window, -1)
+        state = torch.tanh(self.initial_state(z)).unsqueeze(0).contiguous()
+        if self.is_lstm:
+            state = tuple(s.contiguous() for s in state.chunk(2, dim=-1))
+        seq = _run_stack(self.rnns, seq, self.dropout, state)
+        x = self.mean + self.scale * self.head(self.dropout(seq))
+        return self.output_activation(x).flatten(1)
+
+
+# Log-variances of the posterior are clipped to this range: exp() of them
+# stays finite in float32 however far a row is from the training data.
+_LOG_VAR_RANGE = (-30.0, 20.0)
+
+
+class GaussianEncoder(nn.Module):
+    """Wraps an encoder with ``2 * n_components`` outputs as a Gaussian posterior.
+
+    The first ``n_components`` outputs are the posterior mean, the others its
+    log-variance. ``forward`` returns the mean, so the module maps rows to
+    codes like any other encoder; :meth:`posterior` returns both.
+    """
+
+    def __init__(self, body: nn.Module, n_components: int):
+        super().__init__()
+        self.body = body
+        self.n_components = int(n_components)
+
+    def posterior(self, x):
+        out = self.body(x)
+        k = self.n_components
+        return out[:, :k], out[:, k:].clamp(*_LOG_VAR_RANGE)
+
+    def forward(self, x):
+        return self.posterior(x)[0]
+
+
+class VariationalAutoencoderModule(nn.Module):
+    """A :class:`GaussianEncoder` and a decoder, with the reparameterisation trick.
+
+    ``forward`` returns ``(reconstruction, (mean, log_var))``: in training mode
+    the decoder sees ``mean + exp(log_var / 2) * noise``, in eval mode the
+    posterior mean, so inference is deterministic.
+    """
+
+    def __init__(self, encoder: GaussianEncoder, decoder: nn.Module):
+        super().__init__()
+        self.encoder = encoder
+        self.decoder = decoder
+
+    def forward(self, x):
+        mean, log_var = self.encoder.posterior(x)
+        z = mean
+        if self.training:
+            z = mean + torch.randn_like(mean) * torch.exp(0.5 * log_var)
+        return self.decoder(z), (mean, log_var)

@@ -169,7 +169,7 @@ class AutoencoderNet(NeuralNet):
     def get_loss(self, y_pred, y_true, X=None, training=False):
         reconstruction, code = y_pred
         target = X if y_true is None else y_true
-        target = to_tensor(target, device=self.device)
+        target = to_tensor(target, device=self._batch_device())
         loss = reconstruction_loss(self.loss_name, reconstruction, target)
         if self.penalty is not None:
             loss = loss + self.penalty(code)
