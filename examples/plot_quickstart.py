@@ -39,9 +39,12 @@ X_train, X_test, y_train, y_test = train_test_split(
 # %%
 # Reconstruction error at a few ``n_components``
 # ----------------------------------------------
-# The autoencoder takes the same argument as PCA and nothing else: its
-# defaults (two hidden layers, a start from the PCA solution, a learning rate
-# that drops when the loss stalls) are meant to work untuned. The error is the
+# The autoencoder takes the same argument as PCA, plus ``early_stopping=True``:
+# it holds out 10% of the training rows and stops when their error no longer
+# improves, which here takes a few times fewer epochs than the default
+# (monitoring the training loss) for nearly the same error. The other defaults
+# (two hidden layers, a start from the PCA solution, a learning rate that
+# drops when the loss stalls) are meant to work untuned. The error is the
 # mean squared difference between a held-out image and its reconstruction,
 # ``inverse_transform(transform(X_test))``.
 
@@ -58,7 +61,10 @@ fit_time = {"PCA": [], "autoencoder": []}
 for k in n_components_list:
     for name, model in [
         ("PCA", PCA(n_components=k, random_state=0)),
-        ("autoencoder", AutoencoderTransformer(n_components=k, random_state=0)),
+        (
+            "autoencoder",
+            AutoencoderTransformer(n_components=k, early_stopping=True, random_state=0),
+        ),
     ]:
         start = time.perf_counter()
         model.fit(X_train)
