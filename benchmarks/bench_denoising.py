@@ -202,11 +202,11 @@ def part_colorize(seed, epochs):
     gray = images @ np.array([0.299, 0.587, 0.114])  # (4000, 32, 32)
     colour_rows = images.transpose(0, 3, 1, 2).reshape(len(images), -1)  # C, H, W
     train, test = slice(0, 3000), slice(3000, 4000)
-    trivial = np.repeat(gray[test].reshape(1000, -1), 3, axis=1)
+    trivial = np.tile(gray[test].reshape(1000, -1), (1, 3))  # C, H, W order
     rows = [("gray copied to 3 channels", psnr(trivial, colour_rows[test]), None)]
     # The network predicts each channel's offset from the gray value (what
     # gray lacks); the colour image is gray + offsets.
-    offsets = colour_rows - np.repeat(gray.reshape(len(gray), -1), 3, axis=1)
+    offsets = colour_rows - np.tile(gray.reshape(len(gray), -1), (1, 3))
     params = {
         "network": "conv",
         "input_shape": (1, 32, 32),
