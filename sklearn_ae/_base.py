@@ -324,7 +324,7 @@ class _BaseAutoencoder(BaseEstimator):
         overwritten by ``state_dict``.
         """
         rng = np.random.RandomState(0)
-        n_rows = max(self.n_components, 2) + 1
+        n_rows = max(self._code_width(), 2) + 1
         X = rng.uniform(size=(n_rows, self.n_features_in_))
         Y = rng.uniform(size=(n_rows, self._target_width)) if self._paired else None
         device = torch.device("cpu")
@@ -386,13 +386,21 @@ class _BaseAutoencoder(BaseEstimator):
         part = part.toarray() if sp.issparse(part) else part
         return np.asarray(part, dtype=np.float64), rows
 
-    def _build_module(self, X, Y, hidden, seed):
-        """Dense encoder and decoder, starting from PCA when ``init="pca"``."""
+    def _code_width(self):
+        """Width of the whole code the network computes (all members')."""
+        return self.n_components
+
+    def _build_module(self, X, Y, hidden, seed, n_components=None):
+        """Dense encoder and decoder, starting from PCA when ``init="pca"``.
+
+        ``n_components`` overrides the hyperparameter (an ensemble builds
+        members of several code widths).
+        """
         Xs, rows = self._init_sample(X, seed)
         Ys = Xs if Y is None else self._init_sample(Y, seed)[0]
         x_mean = Xs.mean(axis=0)
         y_mean = Ys.mean(axis=0)
-        k = self.n_components
+        k = self.n_components if n_components is None else n_components
         enc_components = dec_components = code_scale = None
         if self.init == "pca":
             r = min(k, Xs.shape[0], Xs.shape[1])
@@ -442,7 +450,7 @@ class _BaseAutoencoder(BaseEstimator):
         """
         module = self._net.module_
         device = next(module.parameters()).device
-        widest = max(X.shape[1], n_out, self.n_components, *self._hidden_sizes())
+        widest = max(X.shape[1], n_out, self._code_width(), *self._hidden_sizes())
         step = max(1, _INFERENCE_BUDGET // widest)
         out = np.empty((X.shape[0], n_out), dtype=dtype)
         module.eval()

@@ -156,3 +156,36 @@ class Autoencoder(nn.Module):
     def forward(self, x):
         z = self.encoder(x)
         return self.decoder(z), z
+
+
+class EnsembleEncoder(nn.Module):
+    """Several encoders side by side: their codes, concatenated."""
+
+    def __init__(self, encoders):
+        super().__init__()
+        self.members = nn.ModuleList(encoders)
+
+    def forward(self, x):
+        return torch.cat([member(x) for member in self.members], dim=1)
+
+
+class EnsembleDecoder(nn.Module):
+    """Several decoders side by side, each reading its own slice of the code.
+
+    ``code_sizes`` lists each member's code width, in order. The output stacks
+    the members' reconstructions on dimension 1: shape ``(n, n_members, ...)``.
+    Trained through :class:`Autoencoder`, each member fits the target on its
+    own (their parameters are disjoint, so the summed loss trains them
+    independently), at the cost of one wider network per step.
+    """
+
+    def __init__(self, decoders, code_sizes):
+        super().__init__()
+        self.members = nn.ModuleList(decoders)
+        self.code_sizes = [int(size) for size in code_sizes]
+
+    def forward(self, z):
+        parts = torch.split(z, self.code_sizes, dim=1)
+        return torch.stack(
+            [member(part) for member, part in zip(self.members, parts)], dim=1
+        )
