@@ -430,7 +430,7 @@ class _BaseAutoencoder(BaseEstimator):
         overwritten by ``state_dict``.
         """
         rng = np.random.RandomState(0)
-        n_rows = max(self.n_components, 2) + 1
+        n_rows = max(self._code_width(), 2) + 1
         X = rng.uniform(size=(n_rows, self.n_features_in_))
         Y = rng.uniform(size=(n_rows, self._target_width)) if self._paired else None
         device = torch.device("cpu")
@@ -491,6 +491,10 @@ class _BaseAutoencoder(BaseEstimator):
         part = X[rows]
         part = part.toarray() if sp.issparse(part) else part
         return np.asarray(part, dtype=np.float64), rows
+
+    def _code_width(self):
+        """Width of the whole code the network computes (all members')."""
+        return self.n_components
 
     def _build_module(self, X, Y, hidden, seed, n_components=None):
         """The network for ``self.network``, with a code of ``n_components``.
@@ -683,7 +687,7 @@ class _BaseAutoencoder(BaseEstimator):
         """
         module = self._net.module_
         device = next(module.parameters()).device
-        widest = max(X.shape[1], n_out, self.n_components, *self._hidden_sizes())
+        widest = max(X.shape[1], n_out, self._code_width(), *self._hidden_sizes())
         if self.network == "conv":
             c, h, w = self.input_shape_
             widest = max(widest, max(self.conv_channels) * h * w)

@@ -343,9 +343,7 @@ class RecurrentDecoder(nn.Module):
         self.rnns = _rnn_stack(n_components, hidden_layer_sizes, cell)
         self.is_lstm = cell == "lstm"
         n_states = 2 if self.is_lstm else 1
-        self.initial_state = nn.Linear(
-            n_components, n_states * hidden_layer_sizes[0]
-        )
+        self.initial_state = nn.Linear(n_components, n_states * hidden_layer_sizes[0])
         self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
         self.head = nn.Linear(hidden_layer_sizes[-1], n_channels)
         self.output_activation = OUTPUT_ACTIVATIONS[output_activation]()
@@ -406,3 +404,37 @@ class VariationalAutoencoderModule(nn.Module):
         if self.training:
             z = mean + torch.randn_like(mean) * torch.exp(0.5 * log_var)
         return self.decoder(z), (mean, log_var)
+
+
+class EnsembleEncoder(nn.Module):
+    """Several encoders side by side: their codes, concatenated."""
+
+    def __init__(self, encoders):
+        super().__init__()
+        self.members = nn.ModuleList(encoders)
+
+    def forward(self, x):
+        return torch.cat([member(x) for member in self.members], dim=1)
+
+
+class EnsembleDecoder(nn.Module):
+    """Several decoders side by side, each reading its own slice of the code.
+
+    ``code_sizes`` lists each member's code width, in order. The output stacks
+    the members' reconstructions on dimension 1: shape ``(n, n_members, ...)``.
+    Trained through :class:`Autoencoder`, each member fits the target on its
+    own (their parameters are disjoint, so the summed loss trains them
+    independently), at the cost of one wider network per step.
+    """
+
+    def __init__(self, decoders, code_sizes):
+        super().__init__()
+        self.members = nn.ModuleList(decoders)
+        self.code_sizes = [int(size) for size in code_sizes]
+
+    def forward(self, z):
+        parts = torch.split(z, self.code_sizes, dim=1)
+        return torch.stack(
+            [member(part) for member, part in zip(self.members, parts, strict=True)],
+            dim=1,
+        )

@@ -149,6 +149,8 @@ class AutoencoderNet(NeuralNet):
     Private: only :func:`train` builds it. The module returns
     ``(reconstruction, code)``; the loss is the reconstruction loss against
     ``Y`` when given, else against the clean input, plus ``penalty(code)``.
+    A module may return several reconstructions stacked on dimension 1 (an
+    ensemble): each is compared with the target and the losses averaged.
     """
 
     def __init__(self, *args, loss_name="mse", corrupt=None, penalty=None, **kwargs):
@@ -170,6 +172,10 @@ class AutoencoderNet(NeuralNet):
         reconstruction, code = y_pred
         target = X if y_true is None else y_true
         target = to_tensor(target, device=self._batch_device())
+        if reconstruction.dim() == target.dim() + 1:
+            # An ensemble module stacks its members' reconstructions on
+            # dimension 1: each member is compared with the same target.
+            target = target.unsqueeze(1)
         loss = reconstruction_loss(self.loss_name, reconstruction, target)
         if self.penalty is not None:
             loss = loss + self.penalty(code)
