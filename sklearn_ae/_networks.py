@@ -343,9 +343,7 @@ class RecurrentDecoder(nn.Module):
         self.rnns = _rnn_stack(n_components, hidden_layer_sizes, cell)
         self.is_lstm = cell == "lstm"
         n_states = 2 if self.is_lstm else 1
-        self.initial_state = nn.Linear(
-            n_components, n_states * hidden_layer_sizes[0]
-        )
+        self.initial_state = nn.Linear(n_components, n_states * hidden_layer_sizes[0])
         self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
         self.head = nn.Linear(hidden_layer_sizes[-1], n_channels)
         self.output_activation = OUTPUT_ACTIVATIONS[output_activation]()

@@ -248,9 +248,7 @@ feature_names_in_
             loglik = -recon
         else:
             var = self.noise_variance_
-            loglik = -0.5 * n_features * math.log(2 * math.pi * var) - recon / (
-                2 * var
-            )
+            loglik = -0.5 * n_features * math.log(2 * math.pi * var) - recon / (2 * var)
         return loglik - kl
 
     # -------------------------------------------------------------- internals

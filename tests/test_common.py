@@ -2,7 +2,11 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklearn_ae import AutoencoderTransformer, DenoisingAutoencoder
+from sklearn_ae import (
+    AutoencoderTransformer,
+    DenoisingAutoencoder,
+    VariationalAutoencoder,
+)
 
 
 @parametrize_with_checks(
@@ -10,6 +14,8 @@ from sklearn_ae import AutoencoderTransformer, DenoisingAutoencoder
         AutoencoderTransformer(max_iter=5),
         DenoisingAutoencoder(max_iter=5),
         DenoisingAutoencoder(max_iter=5, noise="salt_pepper"),
+        AutoencoderTransformer(max_iter=5, sparsity="kl"),
+        VariationalAutoencoder(max_iter=5),
     ]
 )
 def test_sklearn_compatible(estimator, check):
