@@ -49,6 +49,7 @@ def sliding_windows(series, window, step=1):
     values = check_array(
         series,
         ensure_2d=False,
+        allow_nd=True,
         dtype=[np.float64, np.float32],
         input_name="series",
     )

@@ -76,16 +76,24 @@ default="auto"
         ``accelerate`` package): under ``accelerate launch`` each process
         trains on its shard of the rows with DistributedDataParallel, e.g. on
         several GPUs. ``partial_fit`` does not use it.
-    network : {"dense", "conv"}, default="dense"
+    network : {"dense", "conv", "recurrent"}, default="dense"
         "dense" for tabular rows; "conv" views each row as an image of
         ``input_shape`` and uses a convolutional encoder and decoder (the
-        dense-only options ``hidden_layer_sizes`` and ``init`` are ignored).
+        dense-only options ``hidden_layer_sizes`` and ``init`` are ignored);
+        "recurrent" views each row as a sequence of ``input_shape=(window,
+        n_channels)``: a stack of LSTM or GRU layers (``cell``) of widths
+        ``hidden_layer_sizes`` reads it, its last hidden state gives the
+        code, and a mirrored stack unrolls the code over the ``window`` steps
+        (``init`` is ignored). :func:`sliding_windows` builds such rows.
     input_shape : tuple of int or None, default=None
         (C, H, W) of one image, for ``network="conv"``: flat rows are read in
         C, H, W order, so they fit in a ``Pipeline``. With ``None``, X may
         instead be passed as images shaped (n_samples, H, W) (one channel) or
         (n_samples, H, W, C) (channels last, as numpy images usually are);
         they are flattened to C, H, W rows and outputs are flat rows.
+        (window, n_channels) of one sequence, for ``network="recurrent"``:
+        flat rows hold the steps in time order, the channels of a step side
+        by side.
     conv_channels : tuple of int, default=(32, 64)
         Channels of the convolutional blocks (each 3x3 conv + activation +
         2x2 max-pooling), for ``network="conv"``. H and W must be divisible by
@@ -93,6 +101,28 @@ default="auto"
     upsampling : {"transpose", "nearest", "bilinear"}, default="transpose"
         How the conv decoder doubles the resolution: a learnable
         ``ConvTranspose2d``, or ``Upsample`` followed by a 3x3 ``Conv2d``.
+    cell : {"lstm", "gru"}, default="lstm"
+        Recurrent layer type, for ``network="recurrent"``.
+    sparsity : {"l1", "kl"} or None, default=None
+        Sparsity penalty on the code, added to the reconstruction loss.
+        "l1": ``sparsity_weight`` times the mean over rows of the sum of
+        ``|z|`` over code units. "kl": the code goes through a sigmoid (so
+        :meth:`transform` returns values in [0, 1]) and the penalty is
+        ``sparsity_weight`` times the sum over code units of
+        ``KL(sparsity_target || rho_j)``, ``rho_j`` being unit ``j``'s mean
+        activation over a batch. The scale is that of Keras' activity
+        regularisers: the reconstruction loss is a mean per element. The
+        penalty applies to the training inputs, so with a
+        :class:`DenoisingAutoencoder` the target holds for corrupted rows
+        (clean rows can give denser codes).
+    sparsity_weight : float or "auto", default="auto"
+        Weight of the sparsity penalty. "auto" is 1.0 for "kl" (enough to
+        bring each unit's mean activation within about 0.005 of the target
+        on digits) and 0.01 for "l1" (Keras' usual activity weight; 1.0
+        shrinks codes until reconstruction fails).
+    sparsity_target : float, default=0.05
+        Target mean activation of each code unit with ``sparsity="kl"``, in
+        (0, 1).
 
     Attributes
     ----------
@@ -111,7 +141,8 @@ default="auto"
     n_iter_ : int
         Number of epochs run.
     input_shape_ : tuple of int
-        (C, H, W) the rows are viewed as, with ``network="conv"``.
+        (C, H, W) the rows are viewed as, with ``network="conv"``, or
+        (window, n_channels) with ``network="recurrent"``.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -123,6 +154,7 @@ default="auto"
     sklearn.decomposition.KernelPCA : Non-linear reduction with kernels.
     DenoisingAutoencoder : Trained on corrupted inputs.
     AutoencoderOutlierDetector : Reconstruction-error anomaly scores.
+    VariationalAutoencoder : A generative autoencoder (sampling, ELBO).
 
     Examples
     --------

@@ -16,6 +16,7 @@ from sklearn_ae import (
         DenoisingAutoencoder(max_iter=5),
         DenoisingAutoencoder(max_iter=5, noise="salt_pepper"),
         AutoencoderOutlierDetector(max_iter=5),
+        AutoencoderTransformer(max_iter=5, sparsity="kl"),
         VariationalAutoencoder(max_iter=5),
     ]
 )
