@@ -76,16 +76,22 @@ default="auto"
         ``accelerate`` package): under ``accelerate launch`` each process
         trains on its shard of the rows with DistributedDataParallel, e.g. on
         several GPUs. ``partial_fit`` does not use it.
-    network : {"dense", "conv"}, default="dense"
+    network : {"dense", "conv", "recurrent"}, default="dense"
         "dense" for tabular rows; "conv" views each row as an image of
         ``input_shape`` and uses a convolutional encoder and decoder (the
-        dense-only options ``hidden_layer_sizes`` and ``init`` are ignored).
+        dense-only options ``hidden_layer_sizes`` and ``init`` are ignored);
+        "recurrent" views each row as a window of a time series of
+        ``input_shape`` and uses recurrent layers of widths
+        ``hidden_layer_sizes`` (``init`` is ignored).
     input_shape : tuple of int or None, default=None
         (C, H, W) of one image, for ``network="conv"``: flat rows are read in
         C, H, W order, so they fit in a ``Pipeline``. With ``None``, X may
         instead be passed as images shaped (n_samples, H, W) (one channel) or
         (n_samples, H, W, C) (channels last, as numpy images usually are);
-        they are flattened to C, H, W rows and outputs are flat rows.
+        they are flattened to C, H, W rows and outputs are flat rows. For
+        ``network="recurrent"``, the (window, n_channels) of one row, whose
+        steps are in time order with the channels of a step side by side (as
+        :func:`~sklearn_ae.sliding_windows` builds them).
     conv_channels : tuple of int, default=(32, 64)
         Channels of the convolutional blocks (each 3x3 conv + activation +
         2x2 max-pooling), for ``network="conv"``. H and W must be divisible by
@@ -93,6 +99,20 @@ default="auto"
     upsampling : {"transpose", "nearest", "bilinear"}, default="transpose"
         How the conv decoder doubles the resolution: a learnable
         ``ConvTranspose2d``, or ``Upsample`` followed by a 3x3 ``Conv2d``.
+    cell : {"lstm", "gru"}, default="lstm"
+        Recurrent layer of ``network="recurrent"``.
+    sparsity : {"l1", "kl"} or None, default=None
+        Penalty that makes the code sparse: "l1" adds ``sparsity_weight``
+        times the mean over rows of the sum of ``|code|``; "kl" passes the
+        code through a sigmoid and adds ``sparsity_weight`` times the sum over
+        code units of the KL divergence between ``sparsity_target`` and the
+        unit's mean activation over the batch. None adds nothing.
+    sparsity_weight : float or "auto", default="auto"
+        Weight of the sparsity penalty; "auto" is 1.0 for "kl" and 0.01 for
+        "l1".
+    sparsity_target : float, default=0.05
+        Mean activation each code unit is pushed towards with
+        ``sparsity="kl"``.
 
     Attributes
     ----------
