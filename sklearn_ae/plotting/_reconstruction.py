@@ -525,7 +525,8 @@ images of shape (n_samples, H, W) or (n_samples, H, W, C)
         if indices is None:
             if n_samples is None:
                 n_samples = 10 if is_images else 3
-            indices = np.arange(min(int(n_samples), X.shape[0]))
+            n_rows = X.shape[0] if hasattr(X, "shape") else len(X)
+            indices = np.arange(min(int(n_samples), n_rows))
         indices = np.asarray(indices, dtype=int)
         X_shown = _safe_indexing(X, indices)
         y_shown = None if y is None else _safe_indexing(y, indices)
