@@ -62,6 +62,8 @@ autodoc_typehints = "none"
 autodoc_default_options = {"member-order": "groupwise"}
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
+# Every parameter documented, and no documented parameter that does not exist.
+numpydoc_validation_checks = {"PR01", "PR02"}
 # Python objects referenced from the docstrings (See Also, types) that are not
 # part of these docs render as plain text rather than broken links.
 nitpicky = False

@@ -23,7 +23,9 @@ from sklearn.datasets import load_sample_images
 
 from sklearn_ae import DenoisingAutoencoder
 
-shared = Path(__file__).resolve().parents[2] / "shared" / "data"
+# sphinx-gallery runs examples from this folder, without __file__.
+here = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
+shared = here.parents[1] / "shared" / "data"
 path = Path(os.environ.get("SKLEARN_AE_DATA", shared)) / "images"
 path = path / "cifar10_train4k_lossless.npz"
 if path.exists():

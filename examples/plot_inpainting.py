@@ -23,7 +23,9 @@ from sklearn.datasets import load_digits
 from sklearn_ae import DenoisingAutoencoder
 
 # The shared data sit beside the repository (or where SKLEARN_AE_DATA says).
-shared = Path(__file__).resolve().parents[2] / "shared" / "data"
+# sphinx-gallery runs examples from this folder, without __file__.
+here = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
+shared = here.parents[1] / "shared" / "data"
 path = Path(os.environ.get("SKLEARN_AE_DATA", shared)) / "images" / "fashion_mnist.npz"
 if path.exists():
     d = np.load(path)

@@ -91,7 +91,7 @@ default="auto"
         instead be passed as images shaped (n_samples, H, W) (one channel) or
         (n_samples, H, W, C) (channels last, as numpy images usually are);
         they are flattened to C, H, W rows and outputs are flat rows.
-        (window, n_channels) of one sequence, for ``network="recurrent"``:
+        For ``network="recurrent"``, the (window, n_channels) of one sequence:
         flat rows hold the steps in time order, the channels of a step side
         by side.
     conv_channels : tuple of int, default=(32, 64)

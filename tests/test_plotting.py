@@ -14,7 +14,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_ae import AutoencoderTransformer, DenoisingAutoencoder
+from sklearn_ae import AutoencoderTransformer, DenoisingAutoencoder, sliding_windows
 from sklearn_ae.plotting import (
     LatentSpaceDisplay,
     LossCurveDisplay,
@@ -119,6 +119,8 @@ def test_loss_curve_errors(digits):
         LossCurveDisplay(loss_curve=[1, 2, 3], validation_loss=[1, 2])
     with pytest.raises(ValueError, match="non-empty 1-D"):
         LossCurveDisplay(loss_curve=[])
+    with pytest.raises(ValueError, match="log_scale=True needs positive losses"):
+        LossCurveDisplay(loss_curve=[0.5, -0.1]).plot(log_scale=True)
 
 
 # ----------------------------------------------------------- reconstructions
@@ -215,6 +217,41 @@ def test_reconstruction_colour_outputs_of_gray_inputs():
     assert display.errors_ is None  # gray inputs, colour outputs
 
 
+def test_reconstruction_reads_the_shape_of_conv_and_recurrent_estimators(digits):
+    conv = _fit(
+        AutoencoderTransformer(
+            network="conv", input_shape=(1, 8, 8), conv_channels=(4,), max_iter=1
+        ),
+        digits[0][:100],
+    )
+    display = ReconstructionDisplay.from_estimator(conv, digits[0], n_samples=4)
+    assert display.image_.get_array().shape == (2 * 9 - 1, 4 * 9 - 1)
+
+    t = np.arange(300)
+    series = np.c_[np.sin(t / 5), np.cos(t / 7)]
+    windows = sliding_windows(series, window=12, step=3)
+    rnn = _fit(
+        AutoencoderTransformer(
+            n_components=3,
+            network="recurrent",
+            input_shape=(12, 2),
+            hidden_layer_sizes=(8,),
+            max_iter=1,
+            random_state=0,
+        ),
+        windows,
+    )
+    display = ReconstructionDisplay.from_estimator(rnn, windows, indices=[0, 5])
+    assert display.image_ is None and not display.bars_
+    assert len(display.lines_) == 2 * 2  # two windows x two channels
+    np.testing.assert_allclose(display.lines_[2].get_ydata(), series[15:27, 0])
+    outputs = rnn.inverse_transform(rnn.transform(windows[[0, 5]]))
+    np.testing.assert_allclose(
+        display.errors_, np.mean((outputs - windows[[0, 5]]) ** 2, axis=1), rtol=1e-6
+    )
+    assert display.ax_.get_xlabel() == "time step in the window"
+
+
 def test_reconstruction_errors():
     X = np.ones((2, 10))
     with pytest.raises(ValueError, match="not images of 3 x 3 pixels"):
@@ -225,6 +262,12 @@ def test_reconstruction_errors():
         ReconstructionDisplay(X=X, X_reconstructed=X[:1])
     with pytest.raises(ValueError, match="For images, pass image_shape"):
         ReconstructionDisplay(X=X, X_reconstructed=np.ones((2, 4))).plot()
+    with pytest.raises(ValueError, match="not windows of 4 steps"):
+        ReconstructionDisplay(X=X, X_reconstructed=X, sequence_shape=(4, 1)).plot()
+    with pytest.raises(ValueError, match="not both"):
+        ReconstructionDisplay(
+            X=X, X_reconstructed=X, image_shape=(2, 5), sequence_shape=(5, 2)
+        )
 
 
 # ------------------------------------------------------------ outlier scores

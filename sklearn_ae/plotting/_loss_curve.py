@@ -121,6 +121,15 @@ class LossCurveDisplay:
         (True, 3)
         """
         plt = _import_pyplot("LossCurveDisplay.plot")
+        curves = [self.loss_curve]
+        if self.validation_loss is not None:
+            curves.append(self.validation_loss)
+        if log_scale and min(np.nanmin(c) for c in curves) <= 0:
+            raise ValueError(
+                "log_scale=True needs positive losses, but these curves reach "
+                "values <= 0 (a VariationalAutoencoder's loss, minus the ELBO, "
+                "can be negative). Use log_scale=False."
+            )
         self.figure_, self.ax_ = _figure_and_axes(ax, plt)
         ax = self.ax_
         epochs = np.arange(1, self.loss_curve.size + 1)

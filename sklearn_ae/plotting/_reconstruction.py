@@ -101,9 +101,10 @@ class ReconstructionDisplay:
 
     Images (with ``image_shape``, or when ``X`` holds images) are drawn as a
     grid: one column per sample, one row each for the inputs, the outputs
-    and, when given, the targets. Tabular rows are drawn as bars: one group
-    per feature, one coloured bar per sample, with the output as a black
-    line across each bar.
+    and, when given, the targets. Windows of time series (with
+    ``sequence_shape``) are drawn as lines over time, the outputs dashed.
+    Tabular rows are drawn as bars: one group per feature, one coloured bar
+    per sample, with the output as a black line across each bar.
 
     Use :meth:`from_estimator` to build it from a fitted estimator; the
     constructor only stores the arrays.
@@ -126,6 +127,11 @@ class ReconstructionDisplay:
         channel count of each array is read from its width, so gray inputs
         and colour outputs (colorization) share one ``image_shape``. None
         draws tabular rows, unless ``X`` already holds images.
+    sequence_shape : tuple of int, default=None
+        (window, n_channels) of one row that holds a window of a time series,
+        steps in time order (the layout of :func:`~sklearn_ae.sliding_windows`
+        and of ``network="recurrent"``): the rows are drawn as lines over the
+        window's steps. The outputs' channel count is read from their width.
     feature_names : array-like of str, default=None
         Names of the features, for the tabular bars.
     sample_labels : array-like of str, default=None
@@ -143,6 +149,8 @@ class ReconstructionDisplay:
         The image grid, for images.
     bars_ : list of matplotlib BarContainer
         One bar container per sample, for tabular rows.
+    lines_ : list of matplotlib Line2D
+        The inputs' (or targets') lines, for sequences.
     ax_ : matplotlib Axes
         Axes with the plot.
     figure_ : matplotlib Figure
@@ -173,6 +181,7 @@ class ReconstructionDisplay:
         X_reconstructed,
         y=None,
         image_shape=None,
+        sequence_shape=None,
         feature_names=None,
         sample_labels=None,
         estimator_name=None,
@@ -187,6 +196,11 @@ class ReconstructionDisplay:
                     "the same rows."
                 )
         self.image_shape = None if image_shape is None else tuple(image_shape)
+        self.sequence_shape = (
+            None if sequence_shape is None else tuple(int(d) for d in sequence_shape)
+        )
+        if self.image_shape is not None and self.sequence_shape is not None:
+            raise ValueError("Pass image_shape or sequence_shape, not both.")
         self.feature_names = feature_names
         self.sample_labels = (
             [str(i) for i in range(len(self.X))]
@@ -228,8 +242,11 @@ class ReconstructionDisplay:
         title = name if name is not None else self.estimator_name
         self.image_ = None
         self.bars_ = []
+        self.lines_ = []
         if self._is_images():
             self._plot_images(ax, plt, cmap)
+        elif self.sequence_shape is not None:
+            self._plot_sequences(ax, plt)
         else:
             self._plot_bars(ax, plt)
         if title is not None:
@@ -315,6 +332,55 @@ class ReconstructionDisplay:
         for spine in ax.spines.values():
             spine.set_visible(False)
 
+    def _plot_sequences(self, ax, plt):
+        if len(self.sequence_shape) != 2 or min(self.sequence_shape) < 1:
+            raise ValueError(
+                f"sequence_shape={self.sequence_shape!r} must be the (window, "
+                "n_channels) of one row."
+            )
+        window = self.sequence_shape[0]
+        shown = self.X if self.y is None else self.y
+        arrays = []
+        for label, A in (
+            ("X" if self.y is None else "y", shown),
+            ("outputs", self.X_reconstructed),
+        ):
+            A = A.reshape(len(A), -1)
+            if A.shape[1] % window:
+                raise ValueError(
+                    f"{label} has rows of {A.shape[1]} values, which are not "
+                    f"windows of {window} steps. Pass the sequence_shape of one "
+                    "row, (window, n_channels)."
+                )
+            arrays.append(A.reshape(len(A), window, -1))
+        shown, out = arrays
+        self.errors_ = _errors(shown, out)
+        self.figure_, self.ax_ = _figure_and_axes(
+            ax, plt, **({} if ax is not None else {"figsize": (8, 4)})
+        )
+        ax = self.ax_
+        steps = np.arange(window)
+        what = "row" if self.y is None else "target of row"
+        for i in range(len(shown)):
+            label = f"{what} {self.sample_labels[i]}"
+            if self.errors_ is not None:
+                label += f" (MSE {self.errors_[i]:.3g})"
+            for c in range(shown.shape[2]):
+                (line,) = ax.plot(
+                    steps,
+                    shown[i, :, c],
+                    color=f"C{i % 10}",
+                    linewidth=1.5,
+                    label=label if c == 0 else None,
+                )
+                self.lines_.append(line)
+            for c in range(out.shape[2]):
+                ax.plot(steps, out[i, :, c], color=f"C{i % 10}", linestyle="--")
+        ax.plot([], [], color="0.3", linestyle="--", label="output (dashed)")
+        ax.set_xlabel("time step in the window")
+        ax.set_ylabel("value")
+        ax.legend(fontsize="small")
+
     def _plot_bars(self, ax, plt):
         shown = self.X if self.y is None else self.y
         out = self.X_reconstructed
@@ -377,6 +443,7 @@ class ReconstructionDisplay:
         n_samples=None,
         indices=None,
         image_shape=None,
+        sequence_shape=None,
         method="auto",
         ax=None,
         name=None,
@@ -403,14 +470,19 @@ images of shape (n_samples, H, W) or (n_samples, H, W, C)
             drawn beside the outputs.
         n_samples : int, default=None
             Show the first ``n_samples`` rows of X. None shows up to 10
-            images, or up to 3 tabular rows.
+            images, or up to 3 tabular rows or sequences.
         indices : array-like of int, default=None
             Rows of X to show instead (e.g. the worst outliers); they label
             the samples.
         image_shape : tuple of int, default=None
             Shape of one image, see :class:`ReconstructionDisplay`. None uses
-            the estimator's fitted ``input_shape_`` when it has one, or the
-            shape of ``X`` when it holds images; else tabular bars.
+            the fitted ``input_shape_`` of an estimator with
+            ``network="conv"``, or the shape of ``X`` when it holds images.
+        sequence_shape : tuple of int, default=None
+            (window, n_channels) of one row of a time series, see
+            :class:`ReconstructionDisplay`. None uses the fitted
+            ``input_shape_`` of an estimator with ``network="recurrent"``.
+            Without either shape, rows are drawn as tabular bars.
         method : {"auto", "predict", "inverse_transform"}, default="auto"
             How to get the outputs; "auto" is described above.
         ax : matplotlib Axes, default=None
@@ -442,13 +514,19 @@ images of shape (n_samples, H, W) or (n_samples, H, W, C)
         if method not in _METHODS:
             raise ValueError(f"method={method!r} must be one of {_METHODS}.")
         final = _final_estimator(estimator)
-        if image_shape is None:
-            image_shape = getattr(final, "input_shape_", None)
+        fitted_shape = getattr(final, "input_shape_", None)
+        network = getattr(final, "network", None)
+        if image_shape is None and sequence_shape is None and fitted_shape:
+            if network == "conv":
+                image_shape = fitted_shape
+            elif network == "recurrent":
+                sequence_shape = fitted_shape
         is_images = image_shape is not None or getattr(X, "ndim", 2) > 2
         if indices is None:
             if n_samples is None:
                 n_samples = 10 if is_images else 3
-            indices = np.arange(min(int(n_samples), X.shape[0]))
+            n_rows = X.shape[0] if hasattr(X, "shape") else len(X)
+            indices = np.arange(min(int(n_samples), n_rows))
         indices = np.asarray(indices, dtype=int)
         X_shown = _safe_indexing(X, indices)
         y_shown = None if y is None else _safe_indexing(y, indices)
@@ -484,6 +562,7 @@ images of shape (n_samples, H, W) or (n_samples, H, W, C)
             X_reconstructed=outputs,
             y=y_shown,
             image_shape=image_shape,
+            sequence_shape=sequence_shape,
             feature_names=None if feature_names is None else list(feature_names),
             sample_labels=indices,
             estimator_name=_estimator_name(estimator),
