@@ -187,5 +187,6 @@ class EnsembleDecoder(nn.Module):
     def forward(self, z):
         parts = torch.split(z, self.code_sizes, dim=1)
         return torch.stack(
-            [member(part) for member, part in zip(self.members, parts)], dim=1
+            [member(part) for member, part in zip(self.members, parts, strict=True)],
+            dim=1,
         )
