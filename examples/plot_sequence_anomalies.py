@@ -30,7 +30,9 @@ from sklearn.metrics import roc_auc_score
 
 from sklearn_ae import AutoencoderTransformer, sliding_windows
 
-shared = Path(__file__).resolve().parents[2] / "shared" / "data"
+# sphinx-gallery runs examples from this folder, without __file__.
+here = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
+shared = here.parents[1] / "shared" / "data"
 folder = Path(os.environ.get("SKLEARN_AE_DATA", shared)) / "timeseries"
 name = "machine_temperature_system_failure"
 if (folder / f"{name}.csv").exists():
