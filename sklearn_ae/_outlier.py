@@ -188,8 +188,9 @@ default="auto"
     -----
     The choices were measured on 12 ADBench sets (unsupervised protocol:
     standardised, fit and score on all rows, mean ROC-AUC over 3 seeds; see
-    :ref:`outlier_detection` and ``benchmarks/bench_outliers.py``). Plain mean
-    squared reconstruction error of one autoencoder scores PLACEHOLDER.
+    :ref:`outlier_detection` and ``benchmarks/bench_outliers.py``, which
+    prints this detector beside IsolationForest, LocalOutlierFactor and PCA
+    reconstruction error in the same run).
 
     Examples
     --------
@@ -322,7 +323,12 @@ default="auto"
     def score_samples(self, X):
         """Anomaly score of each row: higher is more normal.
 
-        PLACEHOLDER
+        Each member autoencoder's squared residuals are divided, feature by
+        feature, by their robust scale on the training rows; the mean of
+        those, plus the robust squared distance of the row's code from the
+        median code, is divided by its median over the training rows. The
+        score is minus the mean of these normalised errors over the members,
+        so it is deterministic and works for any number of rows.
 
         Parameters
         ----------
@@ -374,7 +380,9 @@ default="auto"
     def reconstruction_errors(self, X):
         """Normalised squared reconstruction error of each feature of each row.
 
-        PLACEHOLDER
+        Each feature's squared residual divided by its robust training scale,
+        averaged over the member autoencoders: large values show which
+        features make a row an outlier.
 
         Parameters
         ----------
