@@ -148,6 +148,12 @@ default="auto"
     accelerate : bool, default=False
         Train through Hugging Face Accelerate (see
         :class:`~sklearn_ae.AutoencoderTransformer`).
+    network, input_shape, conv_channels, upsampling, cell, sparsity, \
+sparsity_weight, sparsity_target
+        As in :class:`~sklearn_ae.AutoencoderTransformer`: every member gets
+        the same network, e.g. ``network="recurrent"`` with
+        ``input_shape=(window, n_channels)`` scores windows of a series
+        (see :func:`~sklearn_ae.sliding_windows`).
 
     Attributes
     ----------
@@ -265,6 +271,14 @@ default="auto"
         random_state=None,
         verbose=0,
         accelerate=False,
+        network="dense",
+        input_shape=None,
+        conv_channels=(32, 64),
+        upsampling="transpose",
+        cell="lstm",
+        sparsity=None,
+        sparsity_weight="auto",
+        sparsity_target=0.05,
     ):
         super().__init__(
             n_components,
@@ -288,6 +302,14 @@ default="auto"
             random_state=random_state,
             verbose=verbose,
             accelerate=accelerate,
+            network=network,
+            input_shape=input_shape,
+            conv_channels=conv_channels,
+            upsampling=upsampling,
+            cell=cell,
+            sparsity=sparsity,
+            sparsity_weight=sparsity_weight,
+            sparsity_target=sparsity_target,
         )
         self.contamination = contamination
         self.n_estimators = n_estimators

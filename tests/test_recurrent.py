@@ -7,6 +7,7 @@ import pytest
 from torch import nn
 
 from sklearn_ae import (
+    AutoencoderOutlierDetector,
     AutoencoderTransformer,
     DenoisingAutoencoder,
     load,
@@ -183,3 +184,21 @@ def test_recurrent_sparse_codes(sine_windows):
     ae = _recurrent(sparsity="kl", max_iter=3).fit(sine_windows)
     Z = ae.transform(sine_windows)
     assert Z.min() >= 0 and Z.max() <= 1
+
+
+def test_recurrent_outlier_detector(sine_windows):
+    detector = AutoencoderOutlierDetector(
+        network="recurrent",
+        input_shape=(WINDOW, 2),
+        cell="gru",
+        hidden_layer_sizes=(16,),
+        learning_rate_init=1e-2,
+        max_iter=10,
+        random_state=0,
+    ).fit(sine_windows)
+    assert all(isinstance(m.rnns[0], nn.GRU) for m in detector.encoder_.members)
+    odd = sine_windows[:20].copy()
+    odd[:, 2 * (WINDOW // 2)] += 3.0
+    assert np.all(detector.predict(odd) == -1)
+    normal = detector.score_samples(sine_windows)
+    assert detector.score_samples(odd).max() < np.quantile(normal, 0.01)
