@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from sklearn_ae._base import _BaseAutoencoder, _fit_context
 from sklearn_ae._networks import Autoencoder, EnsembleDecoder, EnsembleEncoder
+from sklearn_ae._utils import derive_seed
 
 # Code widths of the members with n_components="auto", as shares of the
 # number of features: from a tight bottleneck (10%) to a loose one (50%).
@@ -125,7 +126,7 @@ default="auto"
         :class:`~sklearn_ae.AutoencoderTransformer`.
     batch_size : int or "auto", default="auto"
         Rows per training step. "auto" is ``clip(n_rows // 32, 16, 256)``.
-    max_iter : int, default=50
+    max_iter : int, default=30
         Maximum number of epochs. A budget, not a convergence target: an
         autoencoder trained to convergence also learns to reconstruct the
         outliers in its training data, so no ``ConvergenceWarning`` is
@@ -262,7 +263,7 @@ sparsity_weight, sparsity_target
         learning_rate_init=1e-3,
         learning_rate="adaptive",
         batch_size="auto",
-        max_iter=50,
+        max_iter=30,
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,
@@ -333,15 +334,24 @@ sparsity_weight, sparsity_target
         """
         X = self._validate_X(X, reset=True)
         n_samples, n_features = X.shape
-        rng = np.random.RandomState(_seed_of(self.random_state))
-        self.n_components_ = self._member_widths(n_features)
-        self.max_samples_ = self._resolve_max_samples(n_samples)
-        rows = np.arange(n_samples)
-        if self.max_samples_ < n_samples:
-            rows = np.sort(rng.choice(n_samples, self.max_samples_, replace=False))
-        X_train = X[rows] if self.max_samples_ < n_samples else X
-        self._fit_network(X_train)
+        rng = np.random.RandomState(derive_seed(self.random_state))
+        max_samples = self._resolve_max_samples(n_samples)
+        X_train = X
+        if max_samples < n_samples:
+            rows = rng.choice(n_samples, max_samples, replace=False)
+            X_train = X[np.sort(rows)]
+        # _build_module reads the widths while training; a failed fit (e.g.
+        # divergence) leaves a previously fitted detector as it was.
+        previous = getattr(self, "_widths", None)
+        self._widths = self._member_widths(n_features)
+        try:
+            self._fit_network(X_train)
+        except BaseException:
+            self._widths = previous
+            raise
         self._set_error_scales(X_train, rng)
+        self.n_components_ = self._widths
+        self.max_samples_ = max_samples
         scores = self._scores(X)
         if self.contamination == "auto":
             # The lower whisker of a box plot of the training scores (Tukey's
@@ -460,18 +470,18 @@ sparsity_weight, sparsity_target
         return max(1, int(math.ceil(self.max_samples * n_samples)))
 
     def _code_width(self):
-        return int(sum(self.n_components_))
+        return int(sum(self._widths))
 
     def _build_module(self, X, Y, hidden, seed, n_components=None):
         members = [
             super(AutoencoderOutlierDetector, self)._build_module(
                 X, Y, hidden, seed, n_components=k
             )
-            for k in self.n_components_
+            for k in self._widths
         ]
         return Autoencoder(
             EnsembleEncoder([m.encoder for m in members]),
-            EnsembleDecoder([m.decoder for m in members], self.n_components_),
+            EnsembleDecoder([m.decoder for m in members], self._widths),
         )
 
     def _warn_if_unfinished(self, result):
@@ -491,7 +501,7 @@ sparsity_weight, sparsity_target
         n = X.shape[0]
         if n > _STATS_SAMPLE:
             X = X[np.sort(rng.choice(n, _STATS_SAMPLE, replace=False))]
-        n_members, n_features = len(self.n_components_), X.shape[1]
+        n_members, n_features = len(self._widths), X.shape[1]
         width = n_members * n_features
         parts = self._map_batches(
             X, self._raw_parts, width + self._code_width(), np.float64
@@ -526,7 +536,7 @@ sparsity_weight, sparsity_target
         errors = ((reconstruction - x.unsqueeze(1)) / residual_scale) ** 2
         latent = ((code - center) / code_scale) ** 2
         latent = torch.stack(
-            [part.mean(dim=1) for part in latent.split(self.n_components_, dim=1)],
+            [part.mean(dim=1) for part in latent.split(self._widths, dim=1)],
             dim=1,
         )
         return (errors.mean(dim=2) + latent) / member_scale
@@ -539,16 +549,6 @@ sparsity_weight, sparsity_target
         return errors.mean(dim=1)
 
     def _scores(self, X):
-        n_members = len(self.n_components_)
+        n_members = len(self._widths)
         member = self._map_batches(X, self._member_terms, n_members, np.float64)
         return -member.mean(axis=1)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        return tags
-
-
-def _seed_of(random_state):
-    from sklearn_ae._utils import derive_seed
-
-    return derive_seed(random_state)
