@@ -22,6 +22,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE / "sphinxext"))
 
 from sklearn_ae_docs import (  # noqa: E402
+    duplicated_in_api,
     missing_from_api,
     quote_fitted_attributes,
     unlink_sklearn_labels,
@@ -119,6 +120,8 @@ def _check_api_reference(app):
             f"add the line '   {short}' to its autosummary list under "
             f"'.. currentmodule:: {module}'."
         )
+    for name in duplicated_in_api(HERE / "api.rst"):
+        logger.warning(f"{name} is listed more than once in docs/api.rst.")
 
 
 def setup(app):

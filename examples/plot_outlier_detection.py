@@ -30,7 +30,9 @@ from sklearn.preprocessing import StandardScaler
 
 from sklearn_ae import AutoencoderOutlierDetector
 
-shared = Path(__file__).resolve().parents[2] / "shared" / "data"
+# sphinx-gallery runs examples from this folder, without __file__.
+here = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
+shared = here.parents[1] / "shared" / "data"
 path = Path(os.environ.get("SKLEARN_AE_DATA", shared)) / "adbench" / "thyroid.npz"
 if path.exists():
     data = np.load(path)

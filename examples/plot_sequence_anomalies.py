@@ -31,6 +31,7 @@ from sklearn.metrics import roc_auc_score
 
 from sklearn_ae import AutoencoderOutlierDetector, sliding_windows
 
+# sphinx-gallery runs examples from this folder, without __file__.
 here = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
 shared = here.parents[1] / "shared" / "data"
 folder = Path(os.environ.get("SKLEARN_AE_DATA", shared)) / "timeseries"

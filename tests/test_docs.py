@@ -20,6 +20,7 @@ sys.path.insert(0, str(DOCS / "sphinxext"))
 from sklearn_ae_docs import (  # noqa: E402
     _quote_line,
     documented_names,
+    duplicated_in_api,
     missing_from_api,
     public_names,
 )
@@ -36,6 +37,10 @@ def test_api_reference_lists_every_public_name():
         f"Public names missing from docs/api.rst: {missing}. Add one line per "
         "name to the autosummary list of its module."
     )
+
+
+def test_api_reference_lists_each_name_once():
+    assert not duplicated_in_api(DOCS / "api.rst")
 
 
 def test_api_reference_names_exist():

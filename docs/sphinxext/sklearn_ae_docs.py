@@ -59,6 +59,12 @@ def documented_names(api_rst):
     return names
 
 
+def duplicated_in_api(api_rst):
+    """Names that ``api_rst`` lists more than once (e.g. after a merge)."""
+    names = documented_names(api_rst)
+    return sorted({name for name in names if names.count(name) > 1})
+
+
 def missing_from_api(api_rst):
     """Public names that ``api_rst`` does not list."""
     documented = set(documented_names(api_rst))
