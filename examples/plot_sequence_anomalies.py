@@ -54,7 +54,7 @@ else:  # a daily cycle with noise and four planted faults
         labelled.append((time[start - 200], time[start + 500]))
     df = pd.DataFrame({"timestamp": time, "value": values})
 
-window, step = 48, 8
+window, step = 48, 12
 values = df.value.to_numpy()
 series = (values - values.mean()) / values.std()
 X = sliding_windows(series, window, step)

@@ -76,9 +76,9 @@ upsampling, cell
         Maps codes to rows (the decoder's mean, or probabilities with
         ``loss="bce"``).
     noise_variance_ : float or None
-        Variance of the Gaussian decoder (the mean squared error of the
-        training rows, expected over their posteriors); None with
-        ``loss="bce"``.
+        Variance of the Gaussian decoder: the mean squared error of the
+        training rows (up to 10,000 of them), expected over their
+        posteriors; None with ``loss="bce"``.
     loss_curve_ : list of float
         Training loss of each epoch: minus the ELBO (with ``beta``) divided
         by ``n_features_in_``, so it can be negative.
@@ -283,7 +283,10 @@ feature_names_in_
         super()._fit_network(X, Y, partial=partial)
         self.noise_variance_ = None
         if self.loss == "mse":
-            recon, _ = self._elbo_terms(X).mean(axis=0)
+            # Up to 10,000 rows: 16 decoder passes over a huge X would cost
+            # more than an epoch.
+            sample, _ = self._init_sample(X, 0)
+            recon, _ = self._elbo_terms(sample).mean(axis=0)
             tiny = float(np.finfo(np.float32).tiny)
             self.noise_variance_ = max(float(recon) / self._target_width, tiny)
         return self
