@@ -407,10 +407,14 @@ class _BaseAutoencoder(BaseEstimator):
 
     def _warn_if_unfinished(self, result):
         if not result.stopped_early and result.n_iter == self.max_iter:
+            advice = (
+                "Increase max_iter or tol."
+                if self.early_stopping
+                else "Increase max_iter, or set early_stopping=True."
+            )
             warnings.warn(
                 f"{type(self).__name__}: max_iter={self.max_iter} epochs ran "
-                f"before the loss stopped improving by tol={self.tol}. Increase "
-                "max_iter, or set early_stopping=True.",
+                f"before the loss stopped improving by tol={self.tol}. {advice}",
                 ConvergenceWarning,
                 stacklevel=4,
             )

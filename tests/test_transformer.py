@@ -140,6 +140,17 @@ def test_early_stopping_records_validation_and_restores_best(digits):
     assert no_es.validation_scores_ is None
 
 
+def test_convergence_warning_advice_fits_the_settings(digits):
+    X, _ = digits
+    with pytest.warns(ConvergenceWarning, match="set early_stopping=True"):
+        AutoencoderTransformer(2, max_iter=2, tol=0, random_state=0).fit(X)
+    with pytest.warns(ConvergenceWarning, match="Increase max_iter or tol") as record:
+        AutoencoderTransformer(
+            2, max_iter=2, tol=0, early_stopping=True, random_state=0
+        ).fit(X)
+    assert "set early_stopping" not in str(record[0].message)
+
+
 def test_tol_stops_training(digits):
     X, _ = digits
     ae = AutoencoderTransformer(2, tol=1.0, n_iter_no_change=2, random_state=0).fit(X)
