@@ -50,7 +50,8 @@ class DenoisingAutoencoder(
     paired map ``X -> Y`` instead (noisy -> clean, masked -> whole for
     inpainting, gray -> colour for colorization), with no extra noise unless
     ``paired_noise=True``. Validation losses (``early_stopping=True``) are
-    measured on uncorrupted inputs against clean targets.
+    what training minimises: outputs from corrupted validation rows (the same
+    noise every epoch) against the clean targets.
 
     Parameters
     ----------
@@ -82,8 +83,8 @@ sparsity, sparsity_weight, sparsity_target
     loss_curve_ : list of float
         Training loss (on corrupted inputs) of each epoch.
     validation_scores_ : list of float or None
-        Minus the validation loss (clean inputs) of each epoch, with
-        ``early_stopping=True``.
+        Minus the validation loss (corrupted inputs, as in training, against
+        clean targets) of each epoch, with ``early_stopping=True``.
     best_loss_ : float
         Lowest monitored loss.
     n_iter_ : int

@@ -19,7 +19,7 @@ from skorch.callbacks import Callback, EarlyStopping, LRScheduler, PassthroughSc
 from skorch.utils import noop, to_tensor
 
 from sklearn_ae._losses import reconstruction_loss
-from sklearn_ae._utils import n_rows, take_rows
+from sklearn_ae._utils import n_rows, seeded, take_rows
 
 SOLVERS = {
     "adam": torch.optim.Adam,
@@ -89,6 +89,10 @@ class BatchIterator:
         indices = self._indices()
         for start in range(0, len(indices), self.batch_size):
             yield self.dataset.take(indices[start : start + self.batch_size])
+
+
+# Seed of the noise on validation batches (the same every epoch).
+_VALIDATION_NOISE_SEED = 0
 
 
 class SeededSplit:
@@ -207,6 +211,30 @@ class AutoencoderNet(NeuralNet):
                 "with sklearn.preprocessing.StandardScaler."
             )
         self._backward(loss)
+        return {"loss": loss, "y_pred": y_pred}
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        if training or self.corrupt is None:
+            return super().run_single_epoch(
+                iterator, training, prefix, step_fn, **fit_params
+            )
+        # Validation of a corrupting net measures what it is trained for
+        # (clean outputs from corrupted inputs) on the same noise every
+        # epoch, so that epochs compare; the forked RNG leaves the training
+        # noise stream as it was.
+        with seeded(_VALIDATION_NOISE_SEED, torch.device(self._batch_device())):
+            super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
+
+    def validation_step(self, batch, **fit_params):
+        if self.corrupt is None:
+            return super().validation_step(batch, **fit_params)
+        self._set_training(False)
+        Xi, yi = batch
+        Xi = to_tensor(Xi, device=self._batch_device())
+        target = Xi if yi is None else yi
+        with torch.no_grad():
+            y_pred = self.infer(self.corrupt(Xi), **fit_params)
+            loss = self.get_loss(y_pred, target, X=Xi, training=False)
         return {"loss": loss, "y_pred": y_pred}
 
 

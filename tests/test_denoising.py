@@ -100,6 +100,29 @@ def test_denoiser_same_seed_same_model(digits):
     assert not np.allclose(a, c)
 
 
+def test_early_stopping_validates_the_denoising_task(digits):
+    # Validated on clean inputs, a denoiser's held-out error rises as it
+    # learns to denoise, and early stopping would keep its first epoch. On
+    # corrupted validation rows (the same noise every epoch) it keeps
+    # improving, and the curve is reproducible.
+    def fit():
+        return DenoisingAutoencoder(
+            16,
+            hidden_layer_sizes=(64,),
+            early_stopping=True,
+            n_iter_no_change=5,
+            max_iter=25,
+            random_state=0,
+        ).fit(digits)
+
+    with _quiet():
+        dae, again = fit(), fit()
+    validation = [-score for score in dae.validation_scores_]
+    assert int(np.argmin(validation)) >= 3
+    assert min(validation) < 0.8 * validation[0]
+    assert dae.validation_scores_ == again.validation_scores_
+
+
 def test_paired_fit_with_another_output_width(digits):
     X, Y = digits[:, :32], digits[:, 32:40]  # top half -> 8 pixels below it
     with _quiet():
