@@ -683,15 +683,19 @@ class _BaseAutoencoder(BaseEstimator):
         return Autoencoder(encoder, decoder)
 
     # --------------------------------------------------------------- inference
-    def _map_batches(self, X, fn, n_out, dtype):
+    def _map_batches(self, X, fn, n_out, dtype, row_width=0):
         """Apply ``fn`` (tensor -> tensor) to X a batch at a time.
 
         The output is one preallocated array: no per-batch list is
         concatenated, so memory stays flat however many rows are passed.
+        ``row_width`` is the number of values ``fn`` holds per row beyond
+        the network's layers; it sizes the batches.
         """
         module = self._net.module_
         device = next(module.parameters()).device
-        widest = max(X.shape[1], n_out, self._code_width(), *self._hidden_sizes())
+        widest = max(
+            X.shape[1], n_out, row_width, self._code_width(), *self._hidden_sizes()
+        )
         if self.network == "conv":
             c, h, w = self.input_shape_
             widest = max(widest, max(self.conv_channels) * h * w)

@@ -38,6 +38,11 @@ _SCALE_QUANTILE = 0.9
 # near-zero scale that would blow up its few errors.
 _SCALE_FLOOR = 0.1
 
+# The neighbour term: mean distance from a row's code to its nearest
+# _NEIGHBORS codes among up to _REFERENCE training rows (kept in the model).
+_NEIGHBORS = 10
+_REFERENCE = 2000
+
 
 def _robust_scale(values):
     """Trimmed root mean square of each column of ``values`` (2-D)."""
@@ -349,7 +354,7 @@ sparsity_weight, sparsity_target
         except BaseException:
             self._widths = previous
             raise
-        self._set_error_scales(X_train, rng)
+        self._set_score_statistics(X_train, rng)
         self.n_components_ = self._widths
         self.max_samples_ = max_samples
         scores = self._scores(X)
@@ -497,7 +502,8 @@ sparsity_weight, sparsity_target
         residuals = reconstruction - x.unsqueeze(1)
         return torch.cat([residuals.flatten(1), code], dim=1)
 
-    def _set_error_scales(self, X, rng):
+    def _set_score_statistics(self, X, rng):
+        """Scales, centre and reference codes of the score, from training rows."""
         n = X.shape[0]
         if n > _STATS_SAMPLE:
             X = X[np.sort(rng.choice(n, _STATS_SAMPLE, replace=False))]
@@ -513,10 +519,23 @@ sparsity_weight, sparsity_target
         )
         self._code_center = np.median(codes, axis=0)
         self._code_scale = _robust_scale(codes - self._code_center)
-        self._member_scale = np.ones(n_members)
-        member = self._map_batches(X, self._member_terms, n_members, np.float64)
-        self._member_scale = np.median(member, axis=0)
-        self._member_scale[self._member_scale <= 0] = 1.0
+        reference = np.arange(codes.shape[0])
+        if codes.shape[0] > _REFERENCE:
+            reference = np.sort(rng.choice(codes.shape[0], _REFERENCE, replace=False))
+        self._code_reference = (
+            (codes[reference] - self._code_center) / self._code_scale
+        ).astype(np.float32)
+        self._part_scale = np.ones(2 * n_members)
+        terms = self._map_batches(
+            X, self._member_parts, 2 * n_members, np.float64, self._reference_width()
+        )
+        scale = np.median(terms, axis=0)
+        # Many duplicate rows can make a median zero: fall back on the mean.
+        scale = np.where(scale > 0, scale, terms.mean(axis=0))
+        self._part_scale = np.where(scale > 0, scale, 1.0)
+
+    def _reference_width(self):
+        return len(self._widths) * self._code_reference.shape[0]
 
     def _tensors(self, x):
         def t(a):
@@ -526,20 +545,40 @@ sparsity_weight, sparsity_target
             t(self._residual_scale),
             t(self._code_center),
             t(self._code_scale),
-            t(self._member_scale),
+            t(self._code_reference),
+            t(self._part_scale),
         )
 
-    def _member_terms(self, x):
-        """Normalised error of each member for each row: ``(b, M)``."""
-        residual_scale, center, code_scale, member_scale = self._tensors(x)
+    def _member_parts(self, x):
+        """The two parts of each member's error for each row: ``(b, 2 * M)``.
+
+        Columns ``m``: reconstruction error plus code distance from the
+        median code; columns ``M + m``: mean distance of the code to its
+        nearest reference codes. Both are divided by ``_part_scale``.
+        """
+        residual_scale, center, code_scale, reference, part_scale = self._tensors(x)
         reconstruction, code = self._net.module_(x)
         errors = ((reconstruction - x.unsqueeze(1)) / residual_scale) ** 2
-        latent = ((code - center) / code_scale) ** 2
-        latent = torch.stack(
-            [part.mean(dim=1) for part in latent.split(self._widths, dim=1)],
+        code = (code - center) / code_scale
+        n_neighbors = min(_NEIGHBORS, reference.shape[0])
+        central, neighbors = [], []
+        for z, ref in zip(
+            code.split(self._widths, dim=1),
+            reference.split(self._widths, dim=1),
+            strict=True,
+        ):
+            central.append((z**2).mean(dim=1))
+            # The exact distances (no matrix-product shortcut), so that a row
+            # scores the same alone or in any batch.
+            distance = torch.cdist(z, ref, compute_mode="donot_use_mm_for_euclid_dist")
+            nearest = distance.topk(n_neighbors, dim=1, largest=False).values
+            neighbors.append(nearest.mean(dim=1))
+        parts = torch.cat(
+            [errors.mean(dim=2) + torch.stack(central, dim=1)]
+            + [torch.stack(neighbors, dim=1)],
             dim=1,
         )
-        return (errors.mean(dim=2) + latent) / member_scale
+        return parts / part_scale
 
     def _feature_terms(self, x):
         """Normalised squared error of each feature, averaged over members."""
@@ -549,6 +588,8 @@ sparsity_weight, sparsity_target
         return errors.mean(dim=1)
 
     def _scores(self, X):
-        n_members = len(self._widths)
-        member = self._map_batches(X, self._member_terms, n_members, np.float64)
-        return -member.mean(axis=1)
+        n_parts = 2 * len(self._widths)
+        parts = self._map_batches(
+            X, self._member_parts, n_parts, np.float64, self._reference_width()
+        )
+        return -parts.mean(axis=1)

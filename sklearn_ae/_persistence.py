@@ -84,11 +84,17 @@ def save(estimator, path):
 
     check_is_fitted(estimator)
     params = estimator.get_params(deep=False)
-    fitted = {
-        name: _encode(name, value)
-        for name, value in vars(estimator).items()
-        if name not in params and name != "_net"
-    }
+    fitted, arrays = {}, {}
+    for name, value in vars(estimator).items():
+        if name in params or name == "_net":
+            continue
+        if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+            # Float arrays (scales, reference codes) travel as tensors: exact,
+            # and compact where JSON would spell out every digit.
+            arrays[name] = torch.from_numpy(np.ascontiguousarray(value))
+            fitted[name] = {"__array__": name}
+        else:
+            fitted[name] = _encode(name, value)
     module = estimator._net.module_
     meta = {
         "format": FORMAT,
@@ -99,7 +105,7 @@ def save(estimator, path):
         "fitted": fitted,
     }
     state = {k: v.detach().cpu() for k, v in module.state_dict().items()}
-    torch.save({"meta": json.dumps(meta), "state_dict": state}, path)
+    torch.save({"meta": json.dumps(meta), "state_dict": state, "arrays": arrays}, path)
 
 
 def _not_ours(path, reason):
@@ -177,7 +183,17 @@ def load(path):
     if not (isinstance(cls, type) and issubclass(cls, _BaseAutoencoder)):
         raise _not_ours(path, f"unknown estimator class {meta['class']!r}")
     estimator = cls(**{k: _decode(v) for k, v in meta["params"].items()})
+    arrays = payload.get("arrays", {})
     for name, value in meta["fitted"].items():
-        setattr(estimator, name, _decode(value))
+        if isinstance(value, dict) and "__array__" in value:
+            tensor = (
+                arrays.get(value["__array__"]) if isinstance(arrays, dict) else None
+            )
+            if not isinstance(tensor, torch.Tensor):
+                raise _not_ours(path, f"array {name!r} is missing")
+            value = tensor.numpy()
+        else:
+            value = _decode(value)
+        setattr(estimator, name, value)
     estimator._restore_network(payload["state_dict"])
     return estimator
