@@ -5,7 +5,9 @@ Outlier detection with autoencoders
 
 ``AutoencoderOutlierDetector`` scores each row by how badly a small ensemble
 of autoencoders reconstructs it, feature by feature, in units of each
-feature's usual error. It follows ``IsolationForest``'s contract:
+feature's usual error, and by how unusual its code is (far from the centre,
+or far from the codes of its nearest training rows). It follows
+``IsolationForest``'s contract:
 ``score_samples`` (higher is more normal), ``decision_function`` (negative
 for outliers), ``predict`` (+1 / -1). We fit it on the ADBench ``thyroid`` set
 (3,772 patients, 6 features, 2.5% labelled anomalies), without the labels,
