@@ -31,6 +31,7 @@ from sklearn_ae._networks import (
     DenseEncoder,
     RecurrentDecoder,
     RecurrentEncoder,
+    Sigmoid,
 )
 from sklearn_ae._training import (
     SOLVERS,
@@ -527,7 +528,7 @@ class _BaseAutoencoder(BaseEstimator):
         activation is in [0, 1] and its batch mean is a firing rate.
         """
         if self.sparsity == "kl":
-            module.encoder = torch.nn.Sequential(module.encoder, torch.nn.Sigmoid())
+            module.encoder = torch.nn.Sequential(module.encoder, Sigmoid())
         return module
 
     def _build_conv(self, X, Y, seed, k):
