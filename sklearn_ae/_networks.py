@@ -20,18 +20,23 @@ from torch import nn
 # rounding, and the gradients stay finite.
 
 
+def _sigmoid(x):
+    """``1 / (1 + exp(-x))``, as ``(1 + tanh(x / 2)) / 2``."""
+    return 0.5 * torch.tanh(0.5 * x) + 0.5
+
+
 class Sigmoid(nn.Module):
     """``1 / (1 + exp(-x))``, as ``(1 + tanh(x / 2)) / 2``."""
 
     def forward(self, x):
-        return 0.5 * torch.tanh(0.5 * x) + 0.5
+        return _sigmoid(x)
 
 
 class SiLU(nn.Module):
     """``x * sigmoid(x)``."""
 
     def forward(self, x):
-        return x * (0.5 * torch.tanh(0.5 * x) + 0.5)
+        return x * _sigmoid(x)
 
 
 class ELU(nn.Module):

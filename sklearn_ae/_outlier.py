@@ -533,7 +533,6 @@ sparsity_weight, sparsity_target
         self._code_reference = (
             (codes[reference] - self._code_center) / self._code_scale
         ).astype(np.float32)
-        self._part_scale = np.ones(2 * n_members)
         terms = self._map_batches(
             X, self._member_parts, 2 * n_members, np.float64, self._reference_width()
         )
@@ -554,7 +553,6 @@ sparsity_weight, sparsity_target
             t(self._code_center),
             t(self._code_scale),
             t(self._code_reference),
-            t(self._part_scale),
         )
 
     def _member_parts(self, x):
@@ -562,9 +560,9 @@ sparsity_weight, sparsity_target
 
         Columns ``m``: reconstruction error plus code distance from the
         median code; columns ``M + m``: mean distance of the code to its
-        nearest reference codes. Both are divided by ``_part_scale``.
+        nearest reference codes. ``_scores`` divides them by ``_part_scale``.
         """
-        residual_scale, center, code_scale, reference, part_scale = self._tensors(x)
+        residual_scale, center, code_scale, reference = self._tensors(x)
         reconstruction, code = self._net.module_(x)
         errors = ((reconstruction - x.unsqueeze(1)) / residual_scale) ** 2
         code = (code - center) / code_scale
@@ -581,12 +579,8 @@ sparsity_weight, sparsity_target
             distance = torch.cdist(z, ref, compute_mode="donot_use_mm_for_euclid_dist")
             nearest = distance.topk(n_neighbors, dim=1, largest=False).values
             neighbors.append(nearest.mean(dim=1))
-        parts = torch.cat(
-            [errors.mean(dim=2) + torch.stack(central, dim=1)]
-            + [torch.stack(neighbors, dim=1)],
-            dim=1,
-        )
-        return parts / part_scale
+        reconstruction_part = errors.mean(dim=2) + torch.stack(central, dim=1)
+        return torch.cat([reconstruction_part, torch.stack(neighbors, dim=1)], dim=1)
 
     def _feature_terms(self, x):
         """Normalised squared error of each feature, averaged over members."""
@@ -600,4 +594,4 @@ sparsity_weight, sparsity_target
         parts = self._map_batches(
             X, self._member_parts, n_parts, np.float64, self._reference_width()
         )
-        return -parts.mean(axis=1)
+        return -(parts / self._part_scale).mean(axis=1)

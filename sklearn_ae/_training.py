@@ -226,14 +226,13 @@ class AutoencoderNet(NeuralNet):
             super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
 
     def validation_step(self, batch, **fit_params):
-        if self.corrupt is None:
-            return super().validation_step(batch, **fit_params)
         self._set_training(False)
         Xi, yi = batch
         Xi = to_tensor(Xi, device=self._batch_device())
         target = Xi if yi is None else yi
+        inputs = Xi if self.corrupt is None else self.corrupt(Xi)
         with torch.no_grad():
-            y_pred = self.infer(self.corrupt(Xi), **fit_params)
+            y_pred = self.infer(inputs, **fit_params)
             loss = self.get_loss(y_pred, target, X=Xi, training=False)
         return {"loss": loss, "y_pred": y_pred}
 
