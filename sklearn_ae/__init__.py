@@ -5,6 +5,7 @@
 from sklearn_ae._denoising import DenoisingAutoencoder
 from sklearn_ae._outlier import AutoencoderOutlierDetector
 from sklearn_ae._persistence import load, save
+from sklearn_ae._regressor import AutoencoderRegressor
 from sklearn_ae._sequences import sliding_windows
 from sklearn_ae._transformer import AutoencoderTransformer
 from sklearn_ae._variational import VariationalAutoencoder
@@ -13,6 +14,7 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "AutoencoderOutlierDetector",
+    "AutoencoderRegressor",
     "AutoencoderTransformer",
     "DenoisingAutoencoder",
     "VariationalAutoencoder",

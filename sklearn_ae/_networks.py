@@ -129,7 +129,6 @@ class DenseEncoder(nn.Module):
         activation="relu",
         dropout=0.0,
         components: torch.Tensor | None = None,
-        code_activation: str | None = None,
     ):
         super().__init__()
         n_features = mean.shape[0]
@@ -146,16 +145,13 @@ class DenseEncoder(nn.Module):
             dropout,
             zero_last=components is not None,
         )
-        self.code_activation = (
-            nn.Identity() if code_activation is None else ACTIVATIONS[code_activation]()
-        )
 
     def forward(self, x):
         centred = x - self.mean
         z = self.mlp(centred / self.scale)
         if self.linear is not None:
             z = z + self.linear(centred)
-        return self.code_activation(z)
+        return z
 
 
 class DenseDecoder(nn.Module):

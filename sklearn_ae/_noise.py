@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 NOISE_KINDS = ("gaussian", "masking", "salt_pepper")
@@ -54,3 +55,35 @@ class Corruption:
         low = self.low.to(device=x.device, dtype=x.dtype)
         high = self.high.to(device=x.device, dtype=x.dtype)
         return salt_pepper(x, self.level, low, high)
+
+
+def column_extremes(X):
+    """Per-column minimum and maximum of X (dense or sparse), shape (2, F)."""
+    low, high = X.min(axis=0), X.max(axis=0)
+    dense = [np.asarray(a.toarray() if hasattr(a, "toarray") else a) for a in (low, high)]
+    return np.vstack([a.ravel() for a in dense]).astype(np.float64)
+
+
+def check_noise(noise, noise_level):
+    """A share of entries ("masking", "salt_pepper") is at most 1."""
+    if noise in ("masking", "salt_pepper") and noise_level > 1:
+        raise ValueError(
+            f"noise={noise!r} corrupts a share of the entries, so noise_level "
+            f"must be in [0, 1], but it is {noise_level!r}. Pass e.g. "
+            "noise_level=0.25 to corrupt a quarter of them."
+        )
+
+
+def make_corruption(noise, noise_level, extremes=None):
+    """The corruption hook for the engine, or None for no noise.
+
+    ``extremes`` is the (2, n_features) array of the training columns'
+    minimum and maximum ("salt_pepper" needs it): a fitted attribute of the
+    estimator, so that a loaded model corrupts exactly as it did.
+    """
+    if noise is None or noise_level == 0:
+        return None
+    low = high = None
+    if noise == "salt_pepper":
+        low, high = (torch.as_tensor(e, dtype=torch.float32) for e in extremes)
+    return Corruption(noise, noise_level, low, high)

@@ -8,11 +8,11 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import OutlierMixin
-from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from sklearn_ae._base import _BaseAutoencoder, _fit_context
-from sklearn_ae._networks import Autoencoder, EnsembleDecoder, EnsembleEncoder
+from sklearn_ae._base import Recipe, _BaseAutoencoder, assign_params, fit_method
+from sklearn_ae._docs import fill_doc
+from sklearn_ae._sklearn_compat import Interval, RealNotInt, StrOptions
 from sklearn_ae._utils import derive_seed
 
 # Code widths of the members with n_components="auto", as shares of the
@@ -58,6 +58,7 @@ def _robust_scale(values):
     return np.maximum(scale, tiny)
 
 
+@fill_doc
 class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
     """Outlier detection with an ensemble of small autoencoders.
 
@@ -99,8 +100,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         rows is flagged. "auto" puts it at the lower whisker of a box plot of
         the training scores (Tukey's fence, ``Q1 - 1.5 * IQR``): rows whose
         score is unusually low for this data are flagged, however many there
-        are (on the 12 ADBench sets, 8% of the rows on average, from 4% to
-        14%).
+        are.
     n_estimators : int, default=3
         Number of autoencoders in the ensemble.
     max_samples : "auto", int or float, default="auto"
@@ -111,59 +111,18 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
     hidden_layer_sizes : int or tuple of int, default=(64,)
         Widths of each member's encoder hidden layers; the decoder mirrors
         them.
-    activation : {"relu", "tanh", "gelu", "leaky_relu", "elu", "selu", \
-"silu", "sigmoid", "logistic", "identity"}, default="relu"
-        Activation between hidden layers.
-    output_activation : {"auto", "identity", "sigmoid", "tanh", "relu"}, \
-default="auto"
-        Activation of the reconstruction. "auto" is "sigmoid" with
-        ``loss="bce"`` and "identity" otherwise.
-    dropout : float, default=0.0
-        Dropout probability after each hidden layer, during training only.
-    alpha : float, default=0.0
-        L2 penalty (weight decay) on the network's weights.
     loss : {"mse", "bce", "l1", "huber"}, default="mse"
         Training loss. The scores always use squared errors.
     init : {"pca", "random"}, default="pca"
         "pca" starts each member from the PCA solution of its width.
-    solver : {"adam", "adamw", "sgd"}, default="adam"
-        Optimizer ("sgd" uses Nesterov momentum 0.9).
-    learning_rate_init : float, default=1e-3
-        Initial learning rate.
-    learning_rate : {"adaptive", "constant", "cosine"}, default="adaptive"
-        Learning-rate schedule, as in
-        :class:`~sklearn_ae.AutoencoderTransformer`.
-    batch_size : int or "auto", default="auto"
-        Rows per training step. "auto" is ``clip(n_rows // 32, 16, 256)``.
     max_iter : int, default=30
         Maximum number of epochs. A budget, not a convergence target: an
         autoencoder trained to convergence also learns to reconstruct the
         outliers in its training data, so no ``ConvergenceWarning`` is
         raised when it is used up.
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training rows and stop when
-        their loss stops improving.
-    validation_fraction : float, default=0.1
-        Share of rows held out when ``early_stopping=True``.
-    n_iter_no_change : int, default=10
-        Epochs without improvement by ``tol`` before training stops.
-    tol : float, default=1e-4
-        Smallest decrease of the monitored loss that counts as improvement.
-    device : str, default="cpu"
-        "cpu", "cuda", "cuda:N", "mps", or "auto" (CUDA when available).
     random_state : int, RandomState instance or None, default=None
         Seeds the row subsample, weight initialisation and shuffling.
-    verbose : int, default=0
-        0 is silent; 1 shows a progress bar with the loss of each epoch.
-    accelerate : bool, default=False
-        Train through Hugging Face Accelerate (see
-        :class:`~sklearn_ae.AutoencoderTransformer`).
-    network, input_shape, conv_channels, upsampling, cell, sparsity, \
-sparsity_weight, sparsity_target
-        As in :class:`~sklearn_ae.AutoencoderTransformer`: every member gets
-        the same network, e.g. ``network="recurrent"`` with
-        ``input_shape=(window, n_channels)`` scores windows of a series
-        (see :func:`~sklearn_ae.sliding_windows`).
+    {shared parameters}
 
     Attributes
     ----------
@@ -174,24 +133,7 @@ sparsity_weight, sparsity_target
         Code width of each member.
     max_samples_ : int
         Number of rows trained on.
-    encoder_ : torch.nn.Module
-        Maps a float32 tensor of shape (n, n_features_in_) to the members'
-        codes, side by side: shape (n, sum(n_components_)).
-    decoder_ : torch.nn.Module
-        Maps those codes to the members' reconstructions, shape
-        (n, n_estimators, n_features_in_).
-    loss_curve_ : list of float
-        Training loss of each epoch (the mean over the members).
-    validation_scores_ : list of float or None
-        Minus the validation loss of each epoch with ``early_stopping=True``.
-    best_loss_ : float
-        Lowest monitored loss; the weights of that epoch are kept.
-    n_iter_ : int
-        Number of epochs run.
-    n_features_in_ : int
-        Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of features seen during fit, when ``X`` has string column names.
+    {shared attributes}
 
     See Also
     --------
@@ -202,18 +144,8 @@ sparsity_weight, sparsity_target
 
     Notes
     -----
-    The choices were measured on 12 ADBench sets (unsupervised protocol:
-    standardised, fit and score on all rows, mean ROC-AUC; details in
-    :ref:`outlier_detection` and ``benchmarks/bench_outliers.py``). With one
-    autoencoder, the plain mean squared reconstruction error scores 0.821;
-    dividing each feature's error by its usual scale, 0.851; adding the
-    code's distance from the centre, 0.898. Spreading three members over code
-    widths of 10% to 50% of the features and using a trimmed error scale,
-    0.911 (0.891 for the same score built on PCA); adding the distance of
-    each code to its nearest training codes, 0.922, against 0.900 for
-    :class:`~sklearn.ensemble.IsolationForest`. Trimming the worst rows out
-    of the training loss, more epochs, wider layers, more members, dropout
-    or weight decay did not help measurably.
+    How each part of the score was chosen, with the measurements behind it,
+    is in :ref:`outlier_detection`.
 
     The score catches three kinds of outliers: rows off the structure the
     autoencoders learned reconstruct badly, rows far out along it have
@@ -238,6 +170,18 @@ sparsity_weight, sparsity_target
     >>> detector.reconstruction_errors(X[:2]).shape
     (2, 3)
     """
+
+    _fitted_attributes = (
+        *_BaseAutoencoder._fitted_attributes,
+        "offset_",
+        "n_components_",
+        "max_samples_",
+        "_residual_scale",
+        "_code_center",
+        "_code_scale",
+        "_code_reference",
+        "_part_scale",
+    )
 
     _parameter_constraints: dict = {
         **_BaseAutoencoder._parameter_constraints,
@@ -293,42 +237,9 @@ sparsity_weight, sparsity_target
         sparsity_weight="auto",
         sparsity_target=0.05,
     ):
-        super().__init__(
-            n_components,
-            hidden_layer_sizes=hidden_layer_sizes,
-            activation=activation,
-            output_activation=output_activation,
-            dropout=dropout,
-            alpha=alpha,
-            loss=loss,
-            init=init,
-            solver=solver,
-            learning_rate_init=learning_rate_init,
-            learning_rate=learning_rate,
-            batch_size=batch_size,
-            max_iter=max_iter,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            n_iter_no_change=n_iter_no_change,
-            tol=tol,
-            device=device,
-            random_state=random_state,
-            verbose=verbose,
-            accelerate=accelerate,
-            network=network,
-            input_shape=input_shape,
-            conv_channels=conv_channels,
-            upsampling=upsampling,
-            cell=cell,
-            sparsity=sparsity,
-            sparsity_weight=sparsity_weight,
-            sparsity_target=sparsity_target,
-        )
-        self.contamination = contamination
-        self.n_estimators = n_estimators
-        self.max_samples = max_samples
+        assign_params(self, locals())
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_method
     def fit(self, X, y=None):
         """Fit the autoencoders on X and set the threshold ``offset_``.
 
@@ -345,24 +256,15 @@ sparsity_weight, sparsity_target
             Fitted estimator.
         """
         X = self._validate_X(X, reset=True)
-        n_samples, n_features = X.shape
+        n_samples = X.shape[0]
         rng = np.random.RandomState(derive_seed(self.random_state))
         max_samples = self._resolve_max_samples(n_samples)
         X_train = X
         if max_samples < n_samples:
             rows = rng.choice(n_samples, max_samples, replace=False)
             X_train = X[np.sort(rows)]
-        # _build_module reads the widths while training; a failed fit (e.g.
-        # divergence) leaves a previously fitted detector as it was.
-        previous = getattr(self, "_widths", None)
-        self._widths = self._member_widths(n_features)
-        try:
-            self._fit_network(X_train)
-        except BaseException:
-            self._widths = previous
-            raise
+        self._fit_network(X_train)
         self._set_score_statistics(X_train, rng)
-        self.n_components_ = self._widths
         self.max_samples_ = max_samples
         scores = self._scores(X)
         if self.contamination == "auto":
@@ -482,27 +384,18 @@ sparsity_weight, sparsity_target
             return min(n_samples, int(self.max_samples))
         return max(1, int(math.ceil(self.max_samples * n_samples)))
 
-    def _code_width(self):
-        return int(sum(self._widths))
-
-    def _build_module(self, X, Y, hidden, seed, n_components=None):
-        members = [
-            super(AutoencoderOutlierDetector, self)._build_module(
-                X, Y, hidden, seed, n_components=k
-            )
-            for k in self._widths
-        ]
-        return Autoencoder(
-            EnsembleEncoder([m.encoder for m in members]),
-            EnsembleDecoder([m.decoder for m in members], self._widths),
-        )
-
-    def _warn_if_unfinished(self, result):
+    def _recipe(self, X=None):
+        if X is not None:
+            self.n_components_ = self._member_widths(X.shape[1])
         # max_iter is a training budget here, not a convergence target: an
         # autoencoder trained to convergence also learns to reconstruct the
-        # outliers in its training data. Warn only about interruptions.
-        if result.n_iter < self.max_iter and not result.stopped_early:
-            super()._warn_if_unfinished(result)
+        # outliers in its training data. So no ConvergenceWarning.
+        return Recipe(
+            widths=self.n_components_,
+            loss=self.loss,
+            warn_unconverged=False,
+            **self._sparsity_parts(),
+        )
 
     def _raw_parts(self, x):
         """Residuals ``(b, M * F)`` and codes ``(b, K)`` of a batch."""
@@ -515,10 +408,10 @@ sparsity_weight, sparsity_target
         n = X.shape[0]
         if n > _STATS_SAMPLE:
             X = X[np.sort(rng.choice(n, _STATS_SAMPLE, replace=False))]
-        n_members, n_features = len(self._widths), X.shape[1]
+        n_members, n_features = len(self.n_components_), X.shape[1]
         width = n_members * n_features
         parts = self._map_batches(
-            X, self._raw_parts, width + self._code_width(), np.float64
+            X, self._raw_parts, width + sum(self.n_components_), np.float64
         )
         residuals = parts[:, :width].reshape(-1, n_members, n_features)
         codes = parts[:, width:]
@@ -542,7 +435,7 @@ sparsity_weight, sparsity_target
         self._part_scale = np.where(scale > 0, scale, 1.0)
 
     def _reference_width(self):
-        return len(self._widths) * self._code_reference.shape[0]
+        return len(self.n_components_) * self._code_reference.shape[0]
 
     def _tensors(self, x):
         def t(a):
@@ -569,8 +462,8 @@ sparsity_weight, sparsity_target
         n_neighbors = min(_NEIGHBORS, reference.shape[0])
         central, neighbors = [], []
         for z, ref in zip(
-            code.split(self._widths, dim=1),
-            reference.split(self._widths, dim=1),
+            code.split(self.n_components_, dim=1),
+            reference.split(self.n_components_, dim=1),
             strict=True,
         ):
             central.append((z**2).mean(dim=1))
@@ -590,7 +483,7 @@ sparsity_weight, sparsity_target
         return errors.mean(dim=1)
 
     def _scores(self, X):
-        n_parts = 2 * len(self._widths)
+        n_parts = 2 * len(self.n_components_)
         parts = self._map_batches(
             X, self._member_parts, n_parts, np.float64, self._reference_width()
         )

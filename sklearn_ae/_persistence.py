@@ -11,8 +11,6 @@ strings, lists and dicts, so loading executes nothing from the file.
 from __future__ import annotations
 
 import json
-import pickle
-import zipfile
 
 import numpy as np
 import torch
@@ -20,6 +18,17 @@ from sklearn.utils.validation import check_is_fitted
 
 FORMAT = "sklearn_ae-model"
 FORMAT_VERSION = 1
+
+# Estimator classes that files may name, filled by ``register`` (each public
+# estimator class registers itself when it is defined).
+_CLASSES: dict = {}
+
+
+def register(cls):
+    """Let files name ``cls``: only public classes (no leading underscore)."""
+    if not cls.__name__.startswith("_"):
+        _CLASSES[cls.__name__] = cls
+    return cls
 
 
 def _encode(name, value):
@@ -80,14 +89,19 @@ def save(estimator, path):
     >>> restored.transform(X[:2] / 16).shape
     (2, 2)
     """
-    from sklearn_ae import __version__
+    from importlib.metadata import PackageNotFoundError, version
 
+    try:
+        writer = version("sklearn_ae")
+    except PackageNotFoundError:
+        writer = "unknown"
     check_is_fitted(estimator)
     params = estimator.get_params(deep=False)
     fitted, arrays = {}, {}
-    for name, value in vars(estimator).items():
-        if name in params or name == "_net":
+    for name in type(estimator)._fitted_attributes:
+        if not hasattr(estimator, name):
             continue
+        value = getattr(estimator, name)
         if isinstance(value, np.ndarray) and value.dtype.kind == "f":
             # Float arrays (scales, reference codes) travel as tensors: exact,
             # and compact where JSON would spell out every digit.
@@ -99,7 +113,7 @@ def save(estimator, path):
     meta = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "sklearn_ae_version": __version__,
+        "sklearn_ae_version": writer,
         "class": type(estimator).__name__,
         "params": {k: _encode(k, v) for k, v in params.items()},
         "fitted": fitted,
@@ -143,57 +157,75 @@ def load(path):
     >>> type(restored).__name__, restored.n_features_in_
     ('AutoencoderTransformer', 64)
     """
-    import sklearn_ae
-    from sklearn_ae._base import _BaseAutoencoder
-
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
         raise
-    except (
-        pickle.UnpicklingError,
-        RuntimeError,
-        EOFError,
-        zipfile.BadZipFile,
-        ValueError,
-        KeyError,
-        OSError,
-        AttributeError,
-    ) as exc:
-        raise _not_ours(
-            path, f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
-        ) from None
+    except Exception as exc:  # whatever a damaged file makes torch raise
+        raise _not_ours(path, _first_line(exc)) from None
     if not (isinstance(payload, dict) and isinstance(payload.get("meta"), str)):
         raise _not_ours(path, "no sklearn_ae metadata")
     try:
         meta = json.loads(payload["meta"])
     except json.JSONDecodeError:
         raise _not_ours(path, "unreadable metadata") from None
-    if meta.get("format") != FORMAT:
-        raise _not_ours(path, f"format {meta.get('format')!r}")
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise _not_ours(path, "not the sklearn_ae format")
     if meta.get("format_version") != FORMAT_VERSION:
         raise ValueError(
             f"{path!s} was written in sklearn_ae file format version "
             f"{meta.get('format_version')} (sklearn_ae "
-            f"{meta.get('sklearn_ae_version')}); this sklearn_ae "
-            f"({sklearn_ae.__version__}) reads version {FORMAT_VERSION}. "
-            "Load it with the version that wrote it."
+            f"{meta.get('sklearn_ae_version')}); this sklearn_ae reads version "
+            f"{FORMAT_VERSION}. Load it with the version that wrote it."
         )
-    cls = getattr(sklearn_ae, meta["class"], None)
-    if not (isinstance(cls, type) and issubclass(cls, _BaseAutoencoder)):
-        raise _not_ours(path, f"unknown estimator class {meta['class']!r}")
-    estimator = cls(**{k: _decode(v) for k, v in meta["params"].items()})
+    try:
+        return _rebuild(meta, payload)
+    except _NotOurs as exc:
+        raise _not_ours(path, str(exc)) from None
+    except Exception as exc:  # a edited file: wrong shapes, types, names
+        raise _not_ours(path, _first_line(exc)) from None
+
+
+class _NotOurs(Exception):
+    """What makes a file unreadable, said in a few words."""
+
+
+def _first_line(exc):
+    lines = str(exc).splitlines()
+    return f"{type(exc).__name__}: {lines[0] if lines else ''}"
+
+
+def _rebuild(meta, payload):
+    """The estimator a well-formed file describes; raises on any mismatch."""
+    cls = _CLASSES.get(meta.get("class"))
+    if cls is None:
+        raise _NotOurs(f"unknown estimator class {meta.get('class')!r}")
+    params = {k: _decode(v) for k, v in meta["params"].items()}
+    expected = set(cls().get_params(deep=False))
+    if set(params) != expected:
+        raise _NotOurs(
+            f"the parameters do not match {cls.__name__}'s "
+            f"(unexpected: {sorted(set(params) - expected)}, "
+            f"missing: {sorted(expected - set(params))})"
+        )
+    estimator = cls(**params)
     arrays = payload.get("arrays", {})
+    declared = set(cls._fitted_attributes)
     for name, value in meta["fitted"].items():
+        if name not in declared:
+            raise _NotOurs(f"{name!r} is not a fitted attribute of {cls.__name__}")
         if isinstance(value, dict) and "__array__" in value:
-            tensor = (
-                arrays.get(value["__array__"]) if isinstance(arrays, dict) else None
-            )
+            tensor = arrays.get(value["__array__"]) if isinstance(arrays, dict) else None
             if not isinstance(tensor, torch.Tensor):
-                raise _not_ours(path, f"array {name!r} is missing")
+                raise _NotOurs(f"array {name!r} is missing")
             value = tensor.numpy()
         else:
             value = _decode(value)
         setattr(estimator, name, value)
-    estimator._restore_network(payload["state_dict"])
+    state = payload.get("state_dict")
+    if not isinstance(state, dict) or not state:
+        raise _NotOurs("the weights are missing")
+    if not all(torch.isfinite(t).all() for t in state.values() if t.is_floating_point()):
+        raise _NotOurs("its weights hold NaN or inf")
+    estimator._restore_network(state)
     return estimator

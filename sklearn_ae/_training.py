@@ -11,7 +11,7 @@ never see skorch: they get back a fitted net and plain Python loss curves.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 from skorch import NeuralNet
@@ -172,6 +172,17 @@ class AutoencoderNet(NeuralNet):
             ("valid_loss", PassthroughScoring(name="valid_loss")),
         ]
 
+    def fit_loop(self, X, y=None, epochs=None, **fit_params):
+        # skorch's partial_fit ends training quietly on KeyboardInterrupt
+        # (early stopping then restores the best weights); note it, so that
+        # the estimator can pass the interruption on to its caller.
+        self.interrupted_ = False
+        try:
+            return super().fit_loop(X, y, epochs=epochs, **fit_params)
+        except KeyboardInterrupt:
+            self.interrupted_ = True
+            raise
+
     def get_loss(self, y_pred, y_true, X=None, training=False):
         reconstruction, code = y_pred
         target = X if y_true is None else y_true
@@ -266,6 +277,33 @@ def _accelerated_net_class():
     return AcceleratedAutoencoderNet
 
 
+@dataclass(frozen=True)
+class TrainSettings:
+    """Everything the engine needs besides the module and the rows.
+
+    ``loss`` is a loss name or a callable ``(pred, target) -> scalar``;
+    ``penalty`` an extra term computed from the code; ``corrupt`` a function
+    applied to each training batch (the target stays clean).
+    """
+
+    loss: object = "mse"
+    penalty: object = None
+    corrupt: object = None
+    solver: str = "adam"
+    learning_rate_init: float = 1e-3
+    learning_rate: str = "constant"
+    alpha: float = 0.0
+    batch_size: int = 256
+    max_iter: int = 200
+    early_stopping: bool = False
+    validation_fraction: float = 0.1
+    n_iter_no_change: int = 10
+    tol: float = 1e-4
+    device: str = "cpu"
+    verbose: int = 0
+    accelerate: bool = False
+
+
 @dataclass
 class TrainResult:
     net: AutoencoderNet
@@ -274,45 +312,25 @@ class TrainResult:
     best_loss: float
     n_iter: int
     stopped_early: bool
+    interrupted: bool
 
 
-def train(
-    module,
-    dataset,
-    *,
-    loss="mse",
-    penalty=None,
-    corrupt=None,
-    solver="adam",
-    learning_rate_init=1e-3,
-    learning_rate="constant",
-    alpha=0.0,
-    batch_size=256,
-    max_iter=200,
-    early_stopping=False,
-    validation_fraction=0.1,
-    n_iter_no_change=10,
-    tol=1e-4,
-    device="cpu",
-    verbose=0,
-    accelerate=False,
-):
+def train(module, dataset, settings):
     """Train ``module`` on a :class:`RowsDataset`; the caller seeds torch.
 
     Stops when the monitored loss (validation loss with ``early_stopping``,
     else training loss) has not improved by ``tol`` for ``n_iter_no_change``
     epochs, and restores the weights of the best epoch. A KeyboardInterrupt
-    ends training the same way. A NaN or inf loss raises ``ValueError``.
+    ends training the same way and is reported in ``interrupted``. A NaN or
+    inf loss raises ``ValueError``.
     """
-    params = dict(locals())
-    del params["module"], params["dataset"]
-    net = build_net(module, **params)
+    net = build_net(module, settings)
     net.fit(dataset, None)
-    if accelerate:
+    if settings.accelerate:
         # The accelerator holds process-wide state and does not pickle: hand
         # back a plain net around the trained (unwrapped) module.
         result = collect(net)
-        plain = build_net(net.module_, **{**params, "accelerate": False})
+        plain = build_net(net.module_, replace(settings, accelerate=False))
         plain.initialize()
         plain.history = net.history
         result.net = plain
@@ -326,41 +344,23 @@ def continue_training(net, dataset, epochs):
     return collect(net)
 
 
-def build_net(
-    module,
-    *,
-    loss,
-    penalty,
-    corrupt,
-    solver,
-    learning_rate_init,
-    learning_rate,
-    alpha,
-    batch_size,
-    max_iter,
-    early_stopping,
-    validation_fraction,
-    n_iter_no_change,
-    tol,
-    device,
-    verbose,
-    accelerate=False,
-):
-    monitor = "valid_loss" if early_stopping else "train_loss"
+def build_net(module, settings):
+    s = settings
+    monitor = "valid_loss" if s.early_stopping else "train_loss"
     callbacks = [
         (
             "early_stopping",
             EarlyStopping(
                 monitor=monitor,
-                patience=n_iter_no_change,
-                threshold=tol,
+                patience=s.n_iter_no_change,
+                threshold=s.tol,
                 threshold_mode="abs",
                 load_best=True,
                 sink=noop,
             ),
         )
     ]
-    if learning_rate == "adaptive":
+    if s.learning_rate == "adaptive":
         callbacks.append(
             (
                 "lr_schedule",
@@ -368,56 +368,55 @@ def build_net(
                     policy=torch.optim.lr_scheduler.ReduceLROnPlateau,
                     monitor=monitor,
                     factor=0.2,
-                    patience=max(1, n_iter_no_change // 3),
-                    threshold=tol,
+                    patience=max(1, s.n_iter_no_change // 3),
+                    threshold=s.tol,
                     threshold_mode="abs",
                 ),
             )
         )
-    elif learning_rate == "cosine":
+    elif s.learning_rate == "cosine":
         callbacks.append(
             (
                 "lr_schedule",
                 LRScheduler(
                     policy=torch.optim.lr_scheduler.CosineAnnealingLR,
-                    T_max=max_iter,
+                    T_max=s.max_iter,
                 ),
             )
         )
-    if verbose:
-        callbacks.append(("progress", ProgressBar(total=max_iter)))
-    optimizer_params = {"optimizer__weight_decay": alpha}
-    if solver == "sgd":
+    if s.verbose:
+        callbacks.append(("progress", ProgressBar(total=s.max_iter)))
+    optimizer_params = {"optimizer__weight_decay": s.alpha}
+    if s.solver == "sgd":
         optimizer_params.update(optimizer__momentum=0.9, optimizer__nesterov=True)
-    net_class, extra = AutoencoderNet, {"device": device}
-    if accelerate:
+    net_class, extra = AutoencoderNet, {"device": s.device}
+    if s.accelerate:
         from accelerate import Accelerator
 
         net_class = _accelerated_net_class()
         extra = {
             "device": None,
-            "accelerator": Accelerator(cpu=torch.device(device).type == "cpu"),
+            "accelerator": Accelerator(cpu=torch.device(s.device).type == "cpu"),
         }
-    net = net_class(
+    return net_class(
         module=module,
         criterion=torch.nn.MSELoss,  # unused: get_loss computes the loss
-        optimizer=SOLVERS[solver],
-        lr=learning_rate_init,
-        max_epochs=max_iter,
-        batch_size=batch_size,
+        optimizer=SOLVERS[s.solver],
+        lr=s.learning_rate_init,
+        max_epochs=s.max_iter,
+        batch_size=s.batch_size,
         iterator_train=BatchIterator,
         iterator_train__shuffle=True,
         iterator_valid=BatchIterator,
-        train_split=SeededSplit(validation_fraction) if early_stopping else None,
+        train_split=SeededSplit(s.validation_fraction) if s.early_stopping else None,
         callbacks=callbacks,
         verbose=0,
-        loss_name=loss,
-        penalty=penalty,
-        corrupt=corrupt,
+        loss_name=s.loss,
+        penalty=s.penalty,
+        corrupt=s.corrupt,
         **extra,
         **optimizer_params,
     )
-    return net
 
 
 def collect(net):
@@ -430,6 +429,7 @@ def collect(net):
     if net.train_split is not None:
         validation = [float(row["valid_loss"]) for row in rows if "valid_loss" in row]
     stopper = dict(net.callbacks_)["early_stopping"]
+    stopped_early = stopper.misses_ >= stopper.patience
     monitored = validation if validation is not None else loss_curve
     best = min(monitored) if monitored else float("nan")
     return TrainResult(
@@ -438,5 +438,7 @@ def collect(net):
         validation_loss_curve=validation,
         best_loss=best,
         n_iter=len(rows),
-        stopped_early=stopper.misses_ >= stopper.patience,
+        stopped_early=stopped_early,
+        # skorch's EarlyStopping also ends training with a KeyboardInterrupt.
+        interrupted=getattr(net, "interrupted_", False) and not stopped_early,
     )

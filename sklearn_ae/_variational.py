@@ -3,6 +3,7 @@
 # License: BSD 3 clause
 
 import math
+from dataclasses import replace
 from numbers import Integral, Real
 
 import numpy as np
@@ -10,7 +11,8 @@ import torch
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from sklearn_ae._base import Interval, StrOptions
+from sklearn_ae._base import Recipe, assign_params, fit_method, sample_rows
+from sklearn_ae._docs import fill_doc
 from sklearn_ae._losses import (
     CalibratedGaussianNLL,
     GaussianKLPenalty,
@@ -18,6 +20,7 @@ from sklearn_ae._losses import (
     gaussian_kl,
 )
 from sklearn_ae._networks import GaussianEncoder, VariationalAutoencoderModule
+from sklearn_ae._sklearn_compat import Interval, StrOptions
 from sklearn_ae._transformer import AutoencoderTransformer
 
 # The expectation over the posterior in score_samples uses this many fixed
@@ -30,6 +33,7 @@ _SCORE_DRAWS = 16
 _VARIANCE_FLOOR = 1e-6
 
 
+@fill_doc
 class VariationalAutoencoder(AutoencoderTransformer):
     """Variational autoencoder: a latent space to sample new rows from.
 
@@ -56,35 +60,18 @@ class VariationalAutoencoder(AutoencoderTransformer):
         give smoother, more disentangled latent spaces and blurrier rows).
     loss : {"mse", "bce"}, default="mse"
         Decoder likelihood: "mse" Gaussian, "bce" Bernoulli (data in [0, 1]).
-    hidden_layer_sizes, activation, output_activation, dropout, alpha, init, \
-solver, learning_rate_init, learning_rate, batch_size, max_iter, \
-early_stopping, validation_fraction, n_iter_no_change, tol, device, \
-random_state, verbose, accelerate, network, input_shape, conv_channels, \
-upsampling, cell
-        As in :class:`AutoencoderTransformer`. With ``init="pca"`` the
-        posterior mean starts from PCA and its log-variance from zero.
-    sparsity, sparsity_weight, sparsity_target
-        Not used: the KL term already regularises the code. Setting
-        ``sparsity`` raises an error.
+    {shared parameters}
 
     Attributes
     ----------
-    encoder_ : torch.nn.Module
-        Maps rows to the posterior mean; its ``posterior(x)`` method returns
-        the mean and the log-variance.
-    decoder_ : torch.nn.Module
-        Maps codes to rows (the decoder's mean, or probabilities with
-        ``loss="bce"``).
     noise_variance_ : float or None
         Variance of the Gaussian decoder: the mean squared error of the
         training rows (up to 10,000 of them), expected over their
-        posteriors; None with ``loss="bce"``.
-    loss_curve_ : list of float
-        Training loss of each epoch: minus the ELBO (with ``beta``) divided
-        by ``n_features_in_``, so it can be negative.
-    validation_scores_, best_loss_, n_iter_, input_shape_, n_features_in_, \
-feature_names_in_
-        As in :class:`AutoencoderTransformer`.
+        posteriors; None with ``loss="bce"``. The encoder's
+        ``posterior(x)`` method returns the posterior mean and log-variance;
+        the training loss (``loss_curve_``) is minus the ELBO (with
+        ``beta``) divided by ``n_features_in_``, so it can be negative.
+    {shared attributes}
 
     See Also
     --------
@@ -113,10 +100,20 @@ feature_names_in_
     """
 
     _parameter_constraints: dict = {
-        **AutoencoderTransformer._parameter_constraints,
+        **{
+            name: rule
+            for name, rule in AutoencoderTransformer._parameter_constraints.items()
+            if not name.startswith("sparsity")
+        },
         "beta": [Interval(Real, 0, None, closed="left")],
         "loss": [StrOptions({"mse", "bce"})],
     }
+
+    _fitted_attributes = (
+        *AutoencoderTransformer._fitted_attributes,
+        "noise_variance_",
+        "_variance_floor",
+    )
 
     def __init__(
         self,
@@ -148,45 +145,8 @@ feature_names_in_
         conv_channels=(32, 64),
         upsampling="transpose",
         cell="lstm",
-        sparsity=None,
-        sparsity_weight="auto",
-        sparsity_target=0.05,
     ):
-        super().__init__(
-            n_components,
-            hidden_layer_sizes=hidden_layer_sizes,
-            activation=activation,
-            output_activation=output_activation,
-            dropout=dropout,
-            alpha=alpha,
-            loss=loss,
-            init=init,
-            solver=solver,
-            learning_rate_init=learning_rate_init,
-            learning_rate=learning_rate,
-            batch_size=batch_size,
-            max_iter=max_iter,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            n_iter_no_change=n_iter_no_change,
-            tol=tol,
-            device=device,
-            random_state=random_state,
-            verbose=verbose,
-            accelerate=accelerate,
-            network=network,
-            input_shape=input_shape,
-            conv_channels=conv_channels,
-            upsampling=upsampling,
-            cell=cell,
-            sparsity=sparsity,
-            sparsity_weight=sparsity_weight,
-            sparsity_target=sparsity_target,
-        )
-        self.beta = beta
-
-    # fit, partial_fit, transform and inverse_transform are the transformer's;
-    # the variational parts plug in through the hooks below.
+        assign_params(self, locals())
 
     def sample(self, n_samples=1, random_state=None):
         """Draw new rows: decode codes drawn from the prior ``N(0, I)``.
@@ -251,45 +211,79 @@ feature_names_in_
             loglik = -0.5 * n_features * math.log(2 * math.pi * var) - recon / (2 * var)
         return loglik - kl
 
+    @fit_method
+    def fit(self, X, y=None):
+        """Fit the variational autoencoder to X.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        # The transformer's fit without its all-or-nothing wrapper: this one
+        # already wraps the whole fit, noise variance included.
+        super().fit.__wrapped__(self, X)
+        self._set_noise_variance(X)
+        return self
+
+    @fit_method
+    def partial_fit(self, X, y=None):
+        """Train one epoch on a chunk of rows (see
+        :meth:`AutoencoderTransformer.partial_fit`).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A chunk of training rows.
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        self : object
+            The estimator, trained one more epoch.
+        """
+        super().partial_fit.__wrapped__(self, X)
+        self._set_noise_variance(X)
+        return self
+
     # -------------------------------------------------------------- internals
-    def _encoder_outputs(self, k):
-        return 2 * k
-
-    def _finish_module(self, module, k):
-        return VariationalAutoencoderModule(
-            GaussianEncoder(module.encoder, k), module.decoder
-        )
-
-    def _engine_params(self, X, Y, device, *, partial):
-        params = super()._engine_params(X, Y, device, partial=partial)
-        target = X if Y is None else Y
-        n_features = target.shape[1]
+    def _recipe(self, X=None):
         # The engine's loss is per element: the ELBO divided by n_features.
-        params["penalty"] = GaussianKLPenalty(self.beta / n_features)
+        recipe = Recipe(
+            widths=(self.n_components,),
+            loss=self.loss,
+            penalty=GaussianKLPenalty(self.beta / self.n_features_in_),
+            encoder_outputs=2,
+            finish=_gaussian_posterior,
+        )
+        if X is not None:
+            self._variance_floor = None
+            if self.loss == "mse":
+                scale = float(sample_rows(X, 0).var(axis=0).mean()) if X.size else 1.0
+                self._variance_floor = max(
+                    _VARIANCE_FLOOR * scale, float(np.finfo(np.float32).tiny)
+                )
         if self.loss == "mse":
-            sample, _ = self._init_sample(target, 0)
-            scale = float(sample.var(axis=0).mean()) if sample.size else 1.0
-            floor = max(_VARIANCE_FLOOR * scale, np.finfo(np.float32).tiny)
-            params["loss"] = CalibratedGaussianNLL(floor)
-        return params
+            recipe = replace(recipe, loss=CalibratedGaussianNLL(self._variance_floor))
+        return recipe
 
-    def _fit_network(self, X, Y=None, *, partial=False):
-        if self.sparsity is not None:
-            raise ValueError(
-                f"sparsity={self.sparsity!r} does not apply to "
-                "VariationalAutoencoder: its code is regularised by the KL "
-                "term (beta). Leave sparsity=None."
-            )
-        super()._fit_network(X, Y, partial=partial)
+    def _set_noise_variance(self, X):
         self.noise_variance_ = None
         if self.loss == "mse":
             # Up to 10,000 rows: 16 decoder passes over a huge X would cost
             # more than an epoch.
-            sample, _ = self._init_sample(X, 0)
-            recon, _ = self._elbo_terms(sample).mean(axis=0)
+            X = self._validate_X(X, reset=False)
+            recon, _ = self._elbo_terms(sample_rows(X, 0)).mean(axis=0)
             tiny = float(np.finfo(np.float32).tiny)
             self.noise_variance_ = max(float(recon) / self._target_width, tiny)
-        return self
 
     def _elbo_terms(self, X):
         """Per row: the expected reconstruction term and the KL, shape (n, 2).
@@ -298,7 +292,7 @@ feature_names_in_
         (``loss="mse"``) or of binary cross-entropies (``loss="bce"``).
         """
         module = self._net.module_
-        device = next(module.parameters()).device
+        device = self.device_
         half = np.random.RandomState(0).standard_normal(
             (_SCORE_DRAWS // 2, self.n_components)
         )
@@ -318,3 +312,7 @@ feature_names_in_
             return torch.stack([recon, gaussian_kl(mean, log_var)], dim=1)
 
         return self._map_batches(X, terms, 2, np.float64)
+
+
+def _gaussian_posterior(member, k):
+    return VariationalAutoencoderModule(GaussianEncoder(member.encoder, k), member.decoder)

@@ -159,7 +159,8 @@ def test_model_marked_cuda_unpickles_on_cpu(fitted, X):
     # "cuda"; on a machine without CUDA it must load on the CPU and still work.
     clone = pickle.loads(pickle.dumps(fitted))
     clone._net.device = "cuda"
+    clone.device_ = "cuda"
     with pytest.warns(UserWarning, match="no CUDA devices are available"):
         loaded = pickle.loads(pickle.dumps(clone))
-    assert str(loaded._net.device) == "cpu"
+    assert str(loaded._net.device) == "cpu" and loaded.device_ == "cpu"
     np.testing.assert_array_equal(loaded.transform(X), fitted.transform(X))

@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.model_selection import GridSearchCV
 from skorch.callbacks import Callback
 
 from sklearn_ae import AutoencoderTransformer, _training
@@ -82,28 +84,80 @@ def test_transform_far_outside_training_range_is_not_silent():
 
 
 class _InterruptAt(Callback):
+    """Raises KeyboardInterrupt (a Ctrl-C) at the end of epoch ``epoch``, or
+    after the first batch with ``epoch=0``."""
+
     def __init__(self, epoch):
         self.epoch = epoch
+
+    def on_batch_end(self, net, **kwargs):
+        if self.epoch == 0:
+            raise KeyboardInterrupt
 
     def on_epoch_end(self, net, **kwargs):
         if len(net.history) == self.epoch:
             raise KeyboardInterrupt
 
 
-def test_keyboard_interrupt_keeps_a_usable_estimator(monkeypatch):
+@pytest.fixture
+def interrupt_at(monkeypatch):
+    """Make every fit in the test be interrupted at the given epoch."""
     build_net = _training.build_net
 
-    def build_with_interrupt(*args, **kwargs):
-        net = build_net(*args, **kwargs)
-        net.callbacks = list(net.callbacks) + [("interrupt", _InterruptAt(4))]
-        return net
+    def patch(epoch):
+        def build_with_interrupt(*args, **kwargs):
+            net = build_net(*args, **kwargs)
+            net.callbacks = list(net.callbacks) + [("interrupt", _InterruptAt(epoch))]
+            return net
 
-    monkeypatch.setattr(_training, "build_net", build_with_interrupt)
+        monkeypatch.setattr(_training, "build_net", build_with_interrupt)
+
+    return patch
+
+
+def test_keyboard_interrupt_reaches_caller_and_keeps_best_epochs(interrupt_at):
+    interrupt_at(4)
     X = np.random.RandomState(0).normal(size=(200, 6))
     ae = AutoencoderTransformer(2, max_iter=50, random_state=0)
-    with pytest.warns(UserWarning, match="interrupted after 4 epochs"):
+    with pytest.raises(KeyboardInterrupt, match="interrupted after 4 epochs"):
         ae.fit(X)
     assert ae.n_iter_ == 4
     best = int(np.argmin(ae.loss_curve_))
     assert ae.best_loss_ == pytest.approx(ae.loss_curve_[best])
     assert np.isfinite(ae.transform(X)).all()
+
+
+def test_keyboard_interrupt_stops_a_grid_search(interrupt_at):
+    interrupt_at(2)
+    X = np.random.RandomState(0).normal(size=(120, 6))
+    search = GridSearchCV(
+        AutoencoderTransformer(max_iter=20, random_state=0),
+        {"n_components": [1, 2, 3]},
+        cv=2,
+    )
+    with pytest.raises(KeyboardInterrupt):
+        search.fit(X)
+    assert not hasattr(search, "best_estimator_")
+
+
+def test_keyboard_interrupt_before_first_epoch_leaves_estimator_as_it_was(
+    interrupt_at,
+):
+    X = np.random.RandomState(0).normal(size=(200, 6))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ae = AutoencoderTransformer(2, max_iter=5, random_state=0).fit(X)
+    before = ae.transform(X)
+    state = dict(vars(ae))
+    interrupt_at(0)
+    with pytest.raises(KeyboardInterrupt, match="before its first epoch"):
+        ae.set_params(n_components=3).fit(X)
+    assert {k: v for k, v in vars(ae).items() if k != "n_components"} == {
+        k: v for k, v in state.items() if k != "n_components"
+    }
+    np.testing.assert_array_equal(ae.set_params(n_components=2).transform(X), before)
+    fresh = AutoencoderTransformer(2, max_iter=5, random_state=0)
+    with pytest.raises(KeyboardInterrupt):
+        fresh.fit(X)
+    with pytest.raises(NotFittedError):
+        fresh.transform(X)

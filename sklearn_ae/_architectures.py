@@ -1,0 +1,350 @@
+"""Network kinds: dense (tables), conv (images), recurrent (sequences).
+
+Each kind is chosen once from the ``network`` hyperparameter. It checks and
+reshapes the input, computes statistics from a sample of the training rows
+(means, scales, the PCA start) and builds a module from shapes and those
+statistics alone. After ``load`` a module is built from shapes only: every
+weight and buffer is then overwritten by the saved state, so no statistic is
+ever computed from placeholder data.
+"""
+
+# License: BSD 3 clause
+
+from __future__ import annotations
+
+import warnings
+from numbers import Integral
+
+import numpy as np
+import torch
+from sklearn.decomposition import PCA
+
+from sklearn_ae._networks import (
+    Autoencoder,
+    ConvDecoder,
+    ConvEncoder,
+    DenseDecoder,
+    DenseEncoder,
+    RecurrentDecoder,
+    RecurrentEncoder,
+)
+
+
+def _scale_of(values, mean):
+    """Standard deviation per column, 1 where a column is (nearly) constant."""
+    scale = values.std(axis=0)
+    tiny = scale <= np.finfo(np.float32).eps * np.maximum(1.0, np.abs(mean))
+    scale[tiny] = 1.0
+    return scale
+
+
+def _tensor(a):
+    return torch.as_tensor(np.asarray(a, dtype=np.float32))
+
+
+class _Architecture:
+    """What every network kind shares: hyperparameters and the interface."""
+
+    def __init__(self, estimator, output_activation):
+        sizes = estimator.hidden_layer_sizes
+        sizes = [sizes] if isinstance(sizes, Integral) else list(sizes)
+        if not sizes or not all(isinstance(s, Integral) and s > 0 for s in sizes):
+            raise ValueError(
+                f"hidden_layer_sizes={estimator.hidden_layer_sizes!r} must be a "
+                "sequence of positive integers, e.g. (64, 32)."
+            )
+        self.hidden = tuple(int(s) for s in sizes)
+        self.activation = estimator.activation
+        self.dropout = estimator.dropout
+        self.output_activation = output_activation
+        self.input_shape = estimator.input_shape
+        self.fitted_shape = getattr(estimator, "input_shape_", None)
+
+    def flatten(self, X, *, reset, name="X"):
+        """Rows as a 2-D array and the shape of one input (None for rows)."""
+        return X, None
+
+    def check_shape(self, n_features, images_shape):
+        """The shape one row is viewed as (``input_shape_``), or None."""
+        return None
+
+    def row_floats(self, n_features, n_outputs, code_width):
+        """Floats a row holds in the widest layer: sizes inference chunks."""
+        return max(n_features, n_outputs, code_width, *self.hidden)
+
+
+class Dense(_Architecture):
+    """Dense encoder and decoder; with ``init="pca"`` they start from PCA."""
+
+    def __init__(self, estimator, output_activation):
+        super().__init__(estimator, output_activation)
+        self.pca_start = estimator.init == "pca"
+
+    def statistics(self, X, Y, n_components, seed):
+        """Means, scales and the PCA start (``n_components`` wide) of a sample."""
+        x_mean, y_mean = X.mean(axis=0), Y.mean(axis=0)
+        stats = {
+            "x_mean": x_mean,
+            "x_scale": _scale_of(X, x_mean),
+            "y_mean": y_mean,
+            "y_scale": _scale_of(Y, y_mean),
+        }
+        if self.pca_start:
+            k = n_components
+            r = min(k, *X.shape)
+            with warnings.catch_warnings():
+                # Constant or one-row samples make PCA divide 0 by 0; the
+                # components are then zero, a valid (if idle) start.
+                warnings.simplefilter("ignore", RuntimeWarning)
+                pca = PCA(n_components=r, random_state=seed).fit(X)
+                Z = pca.transform(X)
+            Z = np.nan_to_num(Z)
+            components = np.zeros((k, X.shape[1]))
+            components[:r] = np.nan_to_num(pca.components_)
+            # The decoder's linear start is the least-squares map from the
+            # codes to the target: PCA's inverse transform when it is X.
+            coef = np.zeros((k, Y.shape[1]))
+            coef[:r] = np.linalg.lstsq(Z, Y - y_mean, rcond=None)[0]
+            code_scale = np.ones(k)
+            code_scale[:r] = _scale_of(Z, np.zeros(r))
+            stats.update(components=components, coef=coef, code_scale=code_scale)
+        return stats
+
+    def build(self, n_features, n_outputs, k, encoder_outputs, stats=None):
+        """A member with a code of ``k`` units (the encoder gives
+        ``encoder_outputs`` of them, e.g. a mean and a log-variance each)."""
+        if stats is None:  # shapes only: the saved state fills every value
+            stats = {
+                "x_mean": np.zeros(n_features),
+                "x_scale": np.ones(n_features),
+                "y_mean": np.zeros(n_outputs),
+                "y_scale": np.ones(n_outputs),
+            }
+            if self.pca_start:
+                stats.update(
+                    components=np.zeros((k, n_features)),
+                    coef=np.zeros((k, n_outputs)),
+                    code_scale=np.ones(k),
+                )
+        enc_components = dec_components = code_scale = None
+        if self.pca_start:
+            enc_components = np.zeros((encoder_outputs, n_features))
+            enc_components[:k] = stats["components"][:k]
+            enc_components = _tensor(enc_components)
+            dec_components = _tensor(stats["coef"][:k])
+            code_scale = _tensor(stats["code_scale"][:k])
+        encoder = DenseEncoder(
+            _tensor(stats["x_mean"]),
+            _tensor(stats["x_scale"]),
+            encoder_outputs,
+            self.hidden,
+            self.activation,
+            self.dropout,
+            components=enc_components,
+        )
+        decoder = DenseDecoder(
+            _tensor(stats["y_mean"]),
+            _tensor(stats["y_scale"]),
+            k,
+            self.hidden[::-1],
+            self.activation,
+            self.dropout,
+            components=dec_components,
+            code_scale=code_scale,
+            output_activation=self.output_activation,
+        )
+        return Autoencoder(encoder, decoder)
+
+
+class Conv(_Architecture):
+    """Convolutional encoder and decoder for ``input_shape_ = (C, H, W)`` images."""
+
+    def __init__(self, estimator, output_activation):
+        super().__init__(estimator, output_activation)
+        self.channels = tuple(int(c) for c in estimator.conv_channels)
+        self.upsampling = estimator.upsampling
+
+    def flatten(self, X, *, reset, name="X"):
+        """Images (n, H, W) or (n, H, W, C) -> flat rows in C, H, W order."""
+        ndim = getattr(X, "ndim", 2)
+        if ndim not in (3, 4):
+            return X, None
+        X = np.asarray(X)
+        X = X[:, None, :, :] if ndim == 3 else X.transpose(0, 3, 1, 2)
+        shape = tuple(int(d) for d in X.shape[1:])
+        expected = self.input_shape
+        if not reset and expected is None:
+            expected = self.fitted_shape
+        if name == "X" and expected is not None and tuple(expected) != shape:
+            raise ValueError(
+                f"{name} holds images of shape (C, H, W)={shape}, but "
+                f"input_shape={tuple(expected)}. Pass images of that shape."
+            )
+        return X.reshape(len(X), -1), shape
+
+    def check_shape(self, n_features, images_shape):
+        shape = self.input_shape if self.input_shape is not None else images_shape
+        if shape is None:
+            raise ValueError(
+                "network='conv' needs input_shape=(C, H, W) to view flat rows "
+                "as images, e.g. input_shape=(1, 28, 28); or pass X shaped "
+                "(n_samples, H, W) or (n_samples, H, W, C)."
+            )
+        shape = tuple(int(d) for d in shape)
+        if len(shape) != 3 or min(shape) < 1:
+            raise ValueError(
+                f"input_shape={shape} must be the (C, H, W) of one image, three "
+                "positive integers."
+            )
+        if int(np.prod(shape)) != n_features:
+            raise ValueError(
+                f"input_shape={shape} implies {int(np.prod(shape))} features, but "
+                f"X has {n_features}. Pass the shape of one image, not of the batch."
+            )
+        factor = 2 ** len(self.channels)
+        if shape[1] % factor or shape[2] % factor:
+            raise ValueError(
+                f"input_shape={shape}: height and width must be divisible by "
+                f"{factor} to pool evenly through {len(self.channels)} conv "
+                f"blocks, but they are {shape[1]} x {shape[2]}. Pad or crop the "
+                "images, or use fewer conv_channels."
+            )
+        return shape
+
+    def _out_channels(self, n_outputs):
+        c, h, w = self.fitted_shape
+        if n_outputs % (h * w):
+            raise ValueError(
+                f"The conv decoder outputs {h} x {w} images, so the target must "
+                f"have a multiple of {h * w} columns, but it has {n_outputs}."
+            )
+        return n_outputs // (h * w)
+
+    def statistics(self, X, Y, n_components, seed):
+        self._out_channels(Y.shape[1])
+        return {
+            "x_mean": X.mean(),
+            "x_scale": X.std() or 1.0,
+            "y_mean": Y.mean(),
+            "y_scale": Y.std() or 1.0,
+        }
+
+    def build(self, n_features, n_outputs, k, encoder_outputs, stats=None):
+        stats = stats or {"x_mean": 0.0, "x_scale": 1.0, "y_mean": 0.0, "y_scale": 1.0}
+        c, h, w = self.fitted_shape
+        encoder = ConvEncoder(
+            (c, h, w),
+            encoder_outputs,
+            self.channels,
+            self.activation,
+            self.dropout,
+            mean=stats["x_mean"],
+            scale=stats["x_scale"],
+        )
+        decoder = ConvDecoder(
+            (self._out_channels(n_outputs), h, w),
+            k,
+            self.channels,
+            self.activation,
+            self.dropout,
+            upsampling=self.upsampling,
+            output_activation=self.output_activation,
+            mean=stats["y_mean"],
+            scale=stats["y_scale"],
+        )
+        return Autoencoder(encoder, decoder)
+
+    def row_floats(self, n_features, n_outputs, code_width):
+        c, h, w = self.fitted_shape
+        return max(super().row_floats(n_features, n_outputs, code_width),
+                   max(self.channels) * h * w)
+
+
+class Recurrent(_Architecture):
+    """LSTM or GRU encoder and decoder for ``input_shape_ = (window, channels)``.
+
+    ``init`` does not apply: the layers start from PyTorch's default
+    initialisation. Channels are standardised with one mean and scale per
+    channel, over all rows and time steps.
+    """
+
+    def __init__(self, estimator, output_activation):
+        super().__init__(estimator, output_activation)
+        self.cell = estimator.cell
+
+    def check_shape(self, n_features, images_shape):
+        shape = self.input_shape
+        if shape is None:
+            raise ValueError(
+                "network='recurrent' needs input_shape=(window, n_channels) to "
+                "view flat rows as sequences, e.g. input_shape=(48, 1) for "
+                "windows of 48 steps of one series; sklearn_ae.sliding_windows "
+                "builds such rows."
+            )
+        shape = tuple(int(d) for d in shape)
+        if len(shape) != 2 or min(shape) < 1:
+            raise ValueError(
+                f"input_shape={shape} must be the (window, n_channels) of one "
+                "sequence, two positive integers."
+            )
+        if shape[0] * shape[1] != n_features:
+            raise ValueError(
+                f"input_shape={shape} implies {shape[0] * shape[1]} features "
+                f"({shape[0]} steps x {shape[1]} channels), but X has "
+                f"{n_features}. Pass the shape of one window, not of the batch."
+            )
+        return shape
+
+    def _out_channels(self, n_outputs):
+        window = self.fitted_shape[0]
+        if n_outputs % window:
+            raise ValueError(
+                f"The recurrent decoder outputs {window} steps, so the target "
+                f"must have a multiple of {window} columns, but it has "
+                f"{n_outputs}."
+            )
+        return n_outputs // window
+
+    def statistics(self, X, Y, n_components, seed):
+        stats = {}
+        for name, values, n in [
+            ("x", X, self.fitted_shape[1]),
+            ("y", Y, self._out_channels(Y.shape[1])),
+        ]:
+            steps = values.reshape(-1, n)
+            mean = steps.mean(axis=0)
+            stats[f"{name}_mean"] = _tensor(mean)
+            stats[f"{name}_scale"] = _tensor(_scale_of(steps, mean))
+        return stats
+
+    def build(self, n_features, n_outputs, k, encoder_outputs, stats=None):
+        stats = stats or {}
+        window, n_channels = self.fitted_shape
+        encoder = RecurrentEncoder(
+            (window, n_channels),
+            encoder_outputs,
+            self.hidden,
+            self.cell,
+            self.dropout,
+            mean=stats.get("x_mean"),
+            scale=stats.get("x_scale"),
+        )
+        decoder = RecurrentDecoder(
+            (window, self._out_channels(n_outputs)),
+            k,
+            self.hidden[::-1],
+            self.cell,
+            self.dropout,
+            output_activation=self.output_activation,
+            mean=stats.get("y_mean"),
+            scale=stats.get("y_scale"),
+        )
+        return Autoencoder(encoder, decoder)
+
+    def row_floats(self, n_features, n_outputs, code_width):
+        # Every time step keeps its hidden state (and four LSTM gates).
+        return max(super().row_floats(n_features, n_outputs, code_width),
+                   4 * self.fitted_shape[0] * max(self.hidden))
+
+
+ARCHITECTURES = {"dense": Dense, "conv": Conv, "recurrent": Recurrent}

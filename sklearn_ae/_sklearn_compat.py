@@ -1,0 +1,20 @@
+"""The scikit-learn names we use that are private or moved between versions.
+
+Imported here, in one place, so that a change in scikit-learn is met once.
+"""
+
+# License: BSD 3 clause
+
+from sklearn.base import _fit_context
+from sklearn.utils._available_if import available_if
+from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
+from sklearn.utils.validation import validate_data
+
+__all__ = [
+    "Interval",
+    "RealNotInt",
+    "StrOptions",
+    "_fit_context",
+    "available_if",
+    "validate_data",
+]
