@@ -8,13 +8,13 @@ Each part prints the baselines beside ``DenoisingAutoencoder`` in the same run:
   noisy test images; MSE against the clean test images). Baselines: the noisy
   input, PCA, KernelPCA (rbf, ``fit_inverse_transform=True``, best of a small
   gamma/alpha grid, picked on the test set: an optimistic baseline).
-* ``fashion``: Fashion-MNIST (``../shared/data/images``), paired mode
+* ``fashion``: Fashion-MNIST (``../shared/data/images``), AutoencoderRegressor
   (corrupted -> clean): Gaussian noise of std 0.3, and inpainting of a random
   10x10 square. PSNR of the corrupted input and of dense and convolutional
   autoencoders (transpose vs nearest upsampling).
 * ``colorize``: CIFAR-10 (4000 images; 3000 train / 1000 test), gray -> colour
   PSNR against the trivial baseline (the gray image copied to 3 channels). The
-  autoencoder learns each channel's offset from the gray value (paired mode),
+  autoencoder learns each channel's offset from the gray value (AutoencoderRegressor),
   and its colour image is gray + predicted offsets.
 
     python benchmarks/bench_denoising.py [--part digits fashion colorize]
@@ -32,7 +32,7 @@ from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA, KernelPCA
 from sklearn.model_selection import train_test_split
 
-from sklearn_ae import DenoisingAutoencoder
+from sklearn_ae import AutoencoderRegressor, DenoisingAutoencoder
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import data_dir  # noqa: E402
@@ -167,7 +167,7 @@ def part_fashion(seed, n_train, n_test, epochs):
     }
     models = [
         (
-            "dense DenoisingAutoencoder(n_components=256)",
+            "dense AutoencoderRegressor(n_components=256)",
             {"n_components": 256, "max_iter": epochs},
         ),
         ("conv, upsampling='transpose'", {**conv, "upsampling": "transpose"}),
@@ -178,13 +178,13 @@ def part_fashion(seed, n_train, n_test, epochs):
         rows = [("corrupted input", base, None)]
         for name, params in models:
             model, seconds = timed(
-                lambda p=params: DenoisingAutoencoder(random_state=seed, **p),
+                lambda p=params: AutoencoderRegressor(random_state=seed, **p),
                 corrupt_train,
                 X_train,
             )
             rows.append((name, psnr(model.predict(corrupt_test), X_test), seconds))
         table(
-            f"Fashion-MNIST {task}, paired mode, {n_train} train / {n_test} test, "
+            f"Fashion-MNIST {task}, AutoencoderRegressor, {n_train} train / {n_test} test, "
             f"at most {epochs} epochs: test PSNR (dB)",
             "PSNR",
             rows,
@@ -217,14 +217,14 @@ def part_colorize(seed, epochs):
     }
     gray_rows = gray.reshape(len(gray), -1)
     model, seconds = timed(
-        lambda: DenoisingAutoencoder(random_state=seed, **params),
+        lambda: AutoencoderRegressor(random_state=seed, **params),
         gray_rows[train],
         offsets[train],
     )
     predicted = trivial + model.predict(gray_rows[test])
     rows.append(
         (
-            "conv DenoisingAutoencoder: gray -> colour offsets",
+            "conv AutoencoderRegressor: gray -> colour offsets",
             psnr(predicted, colour_rows[test]),
             seconds,
         )

@@ -3,7 +3,7 @@
 Colorizing grayscale images
 =============================
 
-``DenoisingAutoencoder.fit(gray, Y)`` learns a paired map from gray images
+``AutoencoderRegressor.fit(gray, Y)`` learns a paired map from gray images
 to colour information. Convolutional networks read images given as arrays
 shaped (n, H, W) or (n, H, W, C); outputs are flat rows in (C, H, W) order.
 We train on 32x32 CIFAR-10 images from ``../shared/data`` (or, without it, on
@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import load_sample_images
 
-from sklearn_ae import DenoisingAutoencoder
+from sklearn_ae import AutoencoderRegressor
 
 # sphinx-gallery runs examples from this folder, without __file__.
 here = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
@@ -51,7 +51,7 @@ train, test = slice(0, 1600), slice(1600, None)
 # learns only what gray lacks: each channel's offset from the gray value,
 # which is smooth and low-dimensional. The colour image is gray + offsets.
 offsets = images - gray[..., None]
-dae = DenoisingAutoencoder(
+reg = AutoencoderRegressor(
     n_components=256,
     network="conv",
     conv_channels=(16, 32),
@@ -59,8 +59,8 @@ dae = DenoisingAutoencoder(
     max_iter=10,
     random_state=0,
 )
-dae.fit(gray[train], offsets[train])
-predicted = dae.predict(gray[test]).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
+reg.fit(gray[train], offsets[train])
+predicted = reg.predict(gray[test]).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
 coloured = gray[test][..., None] + predicted
 
 

@@ -4,7 +4,7 @@ Inpainting missing image patches
 ==================================
 
 A random 10x10 square of each Fashion-MNIST image is set to zero.
-``DenoisingAutoencoder.fit(X_masked, X)`` learns the paired map from masked to
+``AutoencoderRegressor.fit(X_masked, X)`` learns the paired map from masked to
 whole images, and ``predict`` fills in the missing square. Without the data
 set in ``../shared/data``, the example uses scikit-learn's digits (8x8 images,
 3x3 squares) instead.
@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import load_digits
 
-from sklearn_ae import DenoisingAutoencoder
+from sklearn_ae import AutoencoderRegressor
 
 # The shared data sit beside the repository (or where SKLEARN_AE_DATA says).
 # sphinx-gallery runs examples from this folder, without __file__.
@@ -56,9 +56,9 @@ masked_train, masked_test = X_train * keep_train, X_test * keep_test
 # %%
 # Paired fit: masked -> whole
 # ---------------------------
-dae = DenoisingAutoencoder(n_components=256, max_iter=20, random_state=0)
-dae.fit(masked_train, X_train)
-predicted = dae.predict(masked_test)
+reg = AutoencoderRegressor(n_components=256, max_iter=20, random_state=0)
+reg.fit(masked_train, X_train)
+predicted = reg.predict(masked_test)
 # The network redraws the whole image; we know which pixels were missing, so
 # keep the observed ones and take only the square from the prediction.
 filled = np.where(keep_test == 1, masked_test, predicted)

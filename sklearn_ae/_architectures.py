@@ -25,6 +25,8 @@ from sklearn_ae._networks import (
     ConvEncoder,
     DenseDecoder,
     DenseEncoder,
+    EnsembleDecoder,
+    EnsembleEncoder,
     RecurrentDecoder,
     RecurrentEncoder,
 )
@@ -71,6 +73,22 @@ class _Architecture:
     def row_floats(self, n_features, n_outputs, code_width):
         """Floats a row holds in the widest layer: sizes inference chunks."""
         return max(n_features, n_outputs, code_width, *self.hidden)
+
+    def build_module(self, n_features, n_outputs, recipe, stats=None):
+        """The module a recipe trains: one member per code width in
+        ``recipe.widths`` (side by side as one module for an ensemble), from
+        data statistics or, after ``load``, shapes alone."""
+        members = []
+        for k in recipe.widths:
+            member = self.build(n_features, n_outputs, k, recipe.encoder_outputs * k, stats)
+            members.append(recipe.finish(member, k) if recipe.finish else member)
+        if not recipe.ensemble:
+            (member,) = members
+            return member
+        return Autoencoder(
+            EnsembleEncoder([m.encoder for m in members]),
+            EnsembleDecoder([m.decoder for m in members], recipe.widths),
+        )
 
 
 class Dense(_Architecture):

@@ -10,9 +10,6 @@ one training engine (``_training``).
 
 from __future__ import annotations
 
-import functools
-import os
-import sys
 import warnings
 from dataclasses import dataclass
 from numbers import Integral, Real
@@ -22,22 +19,18 @@ import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils._chunking import get_chunk_n_rows
 from sklearn.utils.validation import check_is_fitted
 
 from sklearn_ae import _persistence
 from sklearn_ae._architectures import ARCHITECTURES
-from sklearn_ae._losses import LOSSES, SparsityPenalty, row_errors
-from sklearn_ae._networks import (
-    ACTIVATIONS,
-    OUTPUT_ACTIVATIONS,
-    RNN_CELLS,
-    Autoencoder,
-    EnsembleDecoder,
-    EnsembleEncoder,
-    Sigmoid,
+from sklearn_ae._losses import LOSSES, SparsityPenalty
+from sklearn_ae._networks import ACTIVATIONS, OUTPUT_ACTIVATIONS, RNN_CELLS, Sigmoid
+from sklearn_ae._sklearn_compat import (
+    Interval,
+    StrOptions,
+    get_chunk_n_rows,
+    validate_data,
 )
-from sklearn_ae._sklearn_compat import Interval, StrOptions, _fit_context, validate_data
 from sklearn_ae._training import (
     SOLVERS,
     RowsDataset,
@@ -46,106 +39,44 @@ from sklearn_ae._training import (
     continue_training,
     train,
 )
-from sklearn_ae._utils import as_rows, derive_seed, resolve_device, seeded
-
-# Rows used to compute the input statistics and the PCA start: enough for
-# stable estimates, few enough that a huge (or memmapped) X is never copied.
-_INIT_SAMPLE = 10_000
+from sklearn_ae._utils import (
+    as_rows,
+    assign_params,
+    caller_level,
+    check_float32_range,
+    derive_seed,
+    fit_method,
+    resolve_device,
+    sample_rows,
+    seeded,
+)
 
 # Weight of the sparsity term with sparsity_weight="auto". "kl": strong enough
 # to bring each unit's mean activation to sparsity_target. "l1": Keras' usual
 # activity weight; 1.0 shrank the code until digits were not reconstructed.
 _AUTO_SPARSITY_WEIGHT = {"kl": 1.0, "l1": 0.01}
 
-# Beyond this magnitude squared errors overflow float32 (max ~3.4e38).
-_FLOAT32_LIMIT = 1e18
-
-
-def check_float32_range(X, name="X"):
-    """The network computes in float32: refuse values it would turn into inf."""
-    values = X.data if sp.issparse(X) else X
-    if values.size == 0:
-        return
-    # max and min, not abs(): no temporary copy of a large (memmapped) X.
-    largest = max(abs(float(values.max())), abs(float(values.min())))
-    if largest > _FLOAT32_LIMIT:
-        raise ValueError(
-            f"{name} holds values as large as {largest:.3g} in magnitude, beyond "
-            f"what the network's float32 arithmetic can use (about "
-            f"{_FLOAT32_LIMIT:.0e}). Scale the data first, e.g. with "
-            "sklearn.preprocessing.StandardScaler."
-        )
-
-
-def sample_rows(X, seed, n=_INIT_SAMPLE):
-    """Up to ``n`` rows of X (the same rows for a given seed), dense float64."""
-    rows = slice(None)
-    if X.shape[0] > n:
-        rows = np.sort(np.random.RandomState(seed).choice(X.shape[0], n, replace=False))
-    part = X[rows]
-    part = part.toarray() if sp.issparse(part) else part
-    return np.asarray(part, dtype=np.float64)
-
 
 @dataclass(frozen=True)
 class Recipe:
     """What an estimator trains: the base builds the module and runs it.
 
-    ``widths`` lists the code width of each member (one for a plain
-    autoencoder, several for an ensemble trained side by side);
+    ``widths`` lists the code width of each member: one for a plain
+    autoencoder; an ``ensemble`` trains its members side by side and stacks
+    their outputs on dimension 1 (even with one member);
     ``encoder_outputs`` is how many encoder outputs a code unit takes (two
     for a Gaussian posterior's mean and log-variance); ``finish`` turns a
     built member into the module to train.
     """
 
     widths: tuple
+    ensemble: bool = False
     loss: object = "mse"
     penalty: object = None
     corrupt: object = None
     encoder_outputs: int = 1
     finish: object = None
     warn_unconverged: bool = True
-
-
-def assign_params(estimator, params):
-    """``__init__``'s body: store each parameter under its own name.
-
-    ``params`` is the ``__init__``'s ``locals()``; nothing is checked or
-    converted here (scikit-learn's rule), only assigned.
-    """
-    for name, value in params.items():
-        if name not in ("self", "__class__"):
-            setattr(estimator, name, value)
-
-
-def fit_method(fit):
-    """Wrap a ``fit`` or ``partial_fit``: all or nothing, and Ctrl-C passes.
-
-    A fit that fails leaves the estimator exactly as it was. A fit that is
-    interrupted (KeyboardInterrupt) after one or more completed epochs keeps
-    the weights of the best epoch so far, and the interruption then reaches
-    the caller, so that a loop of fits or a grid search stops.
-    """
-
-    @functools.wraps(fit)
-    @_fit_context(prefer_skip_nested_validation=True)
-    def wrapper(self, *args, **kwargs):
-        before = dict(vars(self))
-        try:
-            result = fit(self, *args, **kwargs)
-        except BaseException:
-            vars(self).clear()
-            vars(self).update(before)
-            raise
-        if vars(self).pop("_interrupted", False):
-            raise KeyboardInterrupt(
-                f"{type(self).__name__}.{fit.__name__} was interrupted after "
-                f"{self.n_iter_} epochs; the estimator keeps the weights of the "
-                "best epoch so far."
-            )
-        return result
-
-    return wrapper
 
 
 class _BaseAutoencoder(BaseEstimator):
@@ -309,22 +240,6 @@ class _BaseAutoencoder(BaseEstimator):
             accelerate=self.accelerate and not partial,
         )
 
-    def _build_module(self, recipe, n_outputs, stats=None):
-        """The module for ``recipe``: from data statistics, or shapes alone."""
-        architecture = self._architecture()
-        members = []
-        for k in recipe.widths:
-            member = architecture.build(
-                self.n_features_in_, n_outputs, k, recipe.encoder_outputs * k, stats
-            )
-            members.append(recipe.finish(member, k) if recipe.finish else member)
-        if len(members) == 1:
-            return members[0]
-        return Autoencoder(
-            EnsembleEncoder([m.encoder for m in members]),
-            EnsembleDecoder([m.decoder for m in members], recipe.widths),
-        )
-
     def _fit_network(self, X, Y=None, *, partial=False):
         """Build and train the network on ``X`` (target ``Y``, else ``X``).
 
@@ -357,7 +272,9 @@ class _BaseAutoencoder(BaseEstimator):
                 stats = self._architecture().statistics(
                     sample_rows(X, seed), sample_rows(target, seed), max(recipe.widths), seed
                 )
-                module = self._build_module(recipe, target.shape[1], stats)
+                module = self._architecture().build_module(
+                    self.n_features_in_, target.shape[1], recipe, stats
+                )
                 settings = self._settings(recipe, X.shape[0], device, partial=partial)
                 result = train(module, dataset, settings)
             self.device_ = str(device)
@@ -394,7 +311,7 @@ class _BaseAutoencoder(BaseEstimator):
                 f"{type(self).__name__}: max_iter={self.max_iter} epochs ran "
                 f"before the loss stopped improving by tol={self.tol}. {advice}",
                 ConvergenceWarning,
-                stacklevel=_caller_level(),
+                stacklevel=caller_level(),
             )
 
     # -------------------------------------------------------------- save/load
@@ -403,7 +320,9 @@ class _BaseAutoencoder(BaseEstimator):
         module is built from shapes alone, then every weight and buffer is
         set from ``state_dict``. It runs on the CPU."""
         recipe = self._recipe()
-        module = self._build_module(recipe, self._target_width)
+        module = self._architecture().build_module(
+            self.n_features_in_, self._target_width, recipe
+        )
         module.load_state_dict(state_dict)
         self.device_ = "cpu"
         settings = self._settings(recipe, 1, "cpu", partial=False)
@@ -493,49 +412,11 @@ class _BaseAutoencoder(BaseEstimator):
         module = self._net.module_
         return self._map_batches(X, lambda x: module(x)[0], self._target_width, X.dtype)
 
-    def _reconstruction_errors(self, X):
-        """Mean squared reconstruction error of each row, shape (n_samples,)."""
-        module = self._net.module_
-        return self._map_batches(
-            X, lambda x: row_errors(module(x)[0], x), 1, np.float64
-        ).ravel()
-
-    def score_samples(self, X):
-        """Minus the mean squared reconstruction error of each row.
-
-        Higher is better (closer to the data the model was fitted on).
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Rows to score.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,)
-            ``-mean((X - inverse_transform(transform(X))) ** 2, axis=1)``.
-        """
-        check_is_fitted(self)
-        X = self._validate_X(X, reset=False)
-        return -self._reconstruction_errors(X)
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         tags.non_deterministic = False
         return tags
-
-
-def _caller_level():
-    """``stacklevel`` of the first frame outside sklearn_ae and scikit-learn,
-    so that a warning points at the user's call to ``fit``."""
-    import sklearn
-
-    inside = (os.path.dirname(__file__), os.path.dirname(sklearn.__file__))
-    frame, level = sys._getframe(1), 1
-    while frame is not None and frame.f_code.co_filename.startswith(inside):
-        frame, level = frame.f_back, level + 1
-    return level
 
 
 def _sigmoid_code(member, k):

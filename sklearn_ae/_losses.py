@@ -44,8 +44,12 @@ def reconstruction_loss(name, pred, target):
 
 
 def row_errors(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Mean squared error of each row, shape ``(n_rows,)``."""
-    return ((pred - target) ** 2).flatten(1).mean(dim=1)
+    """Mean squared error of each row, shape ``(n_rows,)``, in float64.
+
+    Summed in float64: a float32 sum rounds differently with the batch's
+    shape, and a row must score the same alone or in any batch.
+    """
+    return ((pred - target).double() ** 2).flatten(1).mean(dim=1)
 
 
 # Mean activations are kept this far from 0 and 1 inside the KL sparsity term,

@@ -10,10 +10,10 @@ import torch
 from sklearn.base import OutlierMixin
 from sklearn.utils.validation import check_is_fitted
 
-from sklearn_ae._base import Recipe, _BaseAutoencoder, assign_params, fit_method
+from sklearn_ae._base import Recipe, _BaseAutoencoder
 from sklearn_ae._docs import fill_doc
 from sklearn_ae._sklearn_compat import Interval, RealNotInt, StrOptions
-from sklearn_ae._utils import derive_seed
+from sklearn_ae._utils import assign_params, derive_seed, fit_method
 
 # Code widths of the members with n_components="auto", as shares of the
 # number of features: from a tight bottleneck (10%) to a loose one (50%).
@@ -392,6 +392,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         # outliers in its training data. So no ConvergenceWarning.
         return Recipe(
             widths=self.n_components_,
+            ensemble=True,
             loss=self.loss,
             warn_unconverged=False,
             **self._sparsity_parts(),
@@ -457,13 +458,14 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         """
         residual_scale, center, code_scale, reference = self._tensors(x)
         reconstruction, code = self._net.module_(x)
-        errors = ((reconstruction - x.unsqueeze(1)) / residual_scale) ** 2
-        code = (code - center) / code_scale
+        # float64 sums: a row scores the same alone or in any batch.
+        errors = (((reconstruction - x.unsqueeze(1)) / residual_scale) ** 2).double()
+        code = ((code - center) / code_scale).double()
         n_neighbors = min(_NEIGHBORS, reference.shape[0])
         central, neighbors = [], []
         for z, ref in zip(
             code.split(self.n_components_, dim=1),
-            reference.split(self.n_components_, dim=1),
+            reference.double().split(self.n_components_, dim=1),
             strict=True,
         ):
             central.append((z**2).mean(dim=1))

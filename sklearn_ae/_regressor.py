@@ -10,10 +10,11 @@ from sklearn.metrics import r2_score
 from sklearn.utils import check_array, check_consistent_length
 from sklearn.utils.validation import check_is_fitted
 
-from sklearn_ae._base import Recipe, _BaseAutoencoder, assign_params, check_float32_range, fit_method
+from sklearn_ae._base import Recipe, _BaseAutoencoder
 from sklearn_ae._docs import fill_doc
 from sklearn_ae._noise import NOISE_KINDS, check_noise, column_extremes, make_corruption
 from sklearn_ae._sklearn_compat import Interval, StrOptions
+from sklearn_ae._utils import assign_params, check_float32_range, fit_method
 
 
 @fill_doc
@@ -131,6 +132,12 @@ class AutoencoderRegressor(RegressorMixin, _BaseAutoencoder):
         self : object
             Fitted estimator.
         """
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target "
+                "y is None. To reconstruct X itself use AutoencoderTransformer "
+                "or DenoisingAutoencoder."
+            )
         X = self._validate_X(X, reset=True)
         Y = self._validate_y(y)
         check_consistent_length(X, Y)

@@ -6,7 +6,7 @@ Imported here, in one place, so that a change in scikit-learn is met once.
 # License: BSD 3 clause
 
 from sklearn.base import _fit_context
-from sklearn.utils._available_if import available_if
+from sklearn.utils._chunking import get_chunk_n_rows
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.validation import validate_data
 
@@ -15,6 +15,6 @@ __all__ = [
     "RealNotInt",
     "StrOptions",
     "_fit_context",
-    "available_if",
+    "get_chunk_n_rows",
     "validate_data",
 ]

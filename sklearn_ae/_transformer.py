@@ -7,8 +7,10 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted
 
-from sklearn_ae._base import _BaseAutoencoder, assign_params, fit_method
+from sklearn_ae._base import _BaseAutoencoder
 from sklearn_ae._docs import fill_doc
+from sklearn_ae._losses import row_errors
+from sklearn_ae._utils import assign_params, fit_method
 
 
 @fill_doc
@@ -177,6 +179,32 @@ class AutoencoderTransformer(
                 "output of transform."
             )
         return self._decode(Z)
+
+    def _reconstruction_errors(self, X):
+        """Mean squared reconstruction error of each row, shape (n_samples,)."""
+        module = self._net.module_
+        return self._map_batches(
+            X, lambda x: row_errors(module(x)[0], x), 1, np.float64
+        ).ravel()
+
+    def score_samples(self, X):
+        """Minus the mean squared reconstruction error of each row.
+
+        Higher is better (closer to the data the model was fitted on).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows to score.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            ``-mean((X - inverse_transform(transform(X))) ** 2, axis=1)``.
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        return -self._reconstruction_errors(X)
 
     def score(self, X, y=None):
         """Mean of :meth:`score_samples`: minus the mean reconstruction error.

@@ -1,16 +1,21 @@
-"""Small helpers: devices, seeding, numpy <-> torch rows."""
+"""Small helpers: devices, seeding, numpy <-> torch rows, the fit wrapper."""
 
 # License: BSD 3 clause
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import os
+import sys
 import warnings
 
 import numpy as np
 import scipy.sparse as sp
 import torch
 from sklearn.utils import check_random_state
+
+from sklearn_ae._sklearn_compat import _fit_context
 
 
 def resolve_device(device):
@@ -111,3 +116,90 @@ def take_rows(rows, index):
 
 def n_rows(rows):
     return rows.shape[0]
+
+
+# Beyond this magnitude squared errors overflow float32 (max ~3.4e38).
+_FLOAT32_LIMIT = 1e18
+
+# Rows used to compute the input statistics and the PCA start: enough for
+# stable estimates, few enough that a huge (or memmapped) X is never copied.
+_INIT_SAMPLE = 10_000
+
+
+def check_float32_range(X, name="X"):
+    """The network computes in float32: refuse values it would turn into inf."""
+    values = X.data if sp.issparse(X) else X
+    if values.size == 0:
+        return
+    # max and min, not abs(): no temporary copy of a large (memmapped) X.
+    largest = max(abs(float(values.max())), abs(float(values.min())))
+    if largest > _FLOAT32_LIMIT:
+        raise ValueError(
+            f"{name} holds values as large as {largest:.3g} in magnitude, beyond "
+            f"what the network's float32 arithmetic can use (about "
+            f"{_FLOAT32_LIMIT:.0e}). Scale the data first, e.g. with "
+            "sklearn.preprocessing.StandardScaler."
+        )
+
+
+def sample_rows(X, seed, n=_INIT_SAMPLE):
+    """Up to ``n`` rows of X (the same rows for a given seed), dense float64."""
+    rows = slice(None)
+    if X.shape[0] > n:
+        rows = np.sort(np.random.RandomState(seed).choice(X.shape[0], n, replace=False))
+    part = X[rows]
+    part = part.toarray() if sp.issparse(part) else part
+    return np.asarray(part, dtype=np.float64)
+
+
+def assign_params(estimator, params):
+    """``__init__``'s body: store each parameter under its own name.
+
+    ``params`` is the ``__init__``'s ``locals()``; nothing is checked or
+    converted here (scikit-learn's rule), only assigned.
+    """
+    for name, value in params.items():
+        if name not in ("self", "__class__"):
+            setattr(estimator, name, value)
+
+
+def fit_method(fit):
+    """Wrap a ``fit`` or ``partial_fit``: all or nothing, and Ctrl-C passes.
+
+    A fit that fails leaves the estimator exactly as it was. A fit that is
+    interrupted (KeyboardInterrupt) after one or more completed epochs keeps
+    the weights of the best epoch so far, and the interruption then reaches
+    the caller, so that a loop of fits or a grid search stops.
+    """
+
+    @functools.wraps(fit)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def wrapper(self, *args, **kwargs):
+        before = dict(vars(self))
+        try:
+            result = fit(self, *args, **kwargs)
+        except BaseException:
+            vars(self).clear()
+            vars(self).update(before)
+            raise
+        if vars(self).pop("_interrupted", False):
+            raise KeyboardInterrupt(
+                f"{type(self).__name__}.{fit.__name__} was interrupted after "
+                f"{self.n_iter_} epochs; the estimator keeps the weights of the "
+                "best epoch so far."
+            )
+        return result
+
+    return wrapper
+
+
+def caller_level():
+    """``stacklevel`` of the first frame outside sklearn_ae and scikit-learn,
+    so that a warning points at the user's call to ``fit``."""
+    import sklearn
+
+    inside = (os.path.dirname(__file__), os.path.dirname(sklearn.__file__))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(inside):
+        frame, level = frame.f_back, level + 1
+    return level

@@ -11,7 +11,7 @@ import torch
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from sklearn_ae._base import Recipe, assign_params, fit_method, sample_rows
+from sklearn_ae._base import Recipe
 from sklearn_ae._docs import fill_doc
 from sklearn_ae._losses import (
     CalibratedGaussianNLL,
@@ -22,6 +22,7 @@ from sklearn_ae._losses import (
 from sklearn_ae._networks import GaussianEncoder, VariationalAutoencoderModule
 from sklearn_ae._sklearn_compat import Interval, StrOptions
 from sklearn_ae._transformer import AutoencoderTransformer
+from sklearn_ae._utils import assign_params, fit_method, sample_rows
 
 # The expectation over the posterior in score_samples uses this many fixed
 # standard-normal draws (half of them the negatives of the others): the same

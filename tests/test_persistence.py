@@ -1,5 +1,6 @@
 """Streaming (partial_fit), persistence and memmaps."""
 
+import json
 import pickle
 import warnings
 
@@ -121,6 +122,69 @@ def test_load_truncated_and_other_version(fitted, tmp_path):
         sklearn_ae.load(tmp_path / "future.skae")
 
 
+def _edited(path, tmp_path, edit):
+    """A copy of the model file at ``path`` with its payload edited."""
+    payload = torch.load(path, weights_only=True)
+    meta = json.loads(payload["meta"])
+    edit(payload, meta)
+    payload["meta"] = json.dumps(meta)
+    out = tmp_path / "edited.skae"
+    torch.save(payload, out)
+    return out
+
+
+def _drop_weights(payload, meta):
+    payload["state_dict"] = {}
+
+
+def _nan_weight(payload, meta):
+    name = next(iter(payload["state_dict"]))
+    payload["state_dict"][name] = payload["state_dict"][name] * float("nan")
+
+
+def _wrong_shape(payload, meta):
+    name = next(k for k, v in payload["state_dict"].items() if v.ndim == 2)
+    payload["state_dict"][name] = torch.zeros(3, 3)
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda p, m: m.pop("class"),
+        lambda p, m: m.update({"class": "Sequential"}),
+        lambda p, m: m["params"].update({"extra": 1}),
+        lambda p, m: m["params"].pop("n_components"),
+        lambda p, m: m["fitted"].update({"transform": 1}),
+        lambda p, m: m["fitted"].update({"_target_width": 5}),
+        _drop_weights,
+        _nan_weight,
+        _wrong_shape,
+    ],
+    ids=[
+        "missing class",
+        "unknown class",
+        "extra parameter",
+        "missing parameter",
+        "attribute named like a method",
+        "shapes that do not fit the weights",
+        "missing weights",
+        "NaN weights",
+        "wrong shape",
+    ],
+)
+def test_load_refuses_edited_files(fitted, tmp_path, edit):
+    path = tmp_path / "model.skae"
+    fitted.save(path)
+    with pytest.raises(ValueError, match="is not a model file written by sklearn_ae"):
+        sklearn_ae.load(_edited(path, tmp_path, edit))
+
+
+def test_load_refuses_an_empty_file(tmp_path):
+    (tmp_path / "empty.skae").write_bytes(b"")
+    with pytest.raises(ValueError, match="is not a model file written by sklearn_ae"):
+        sklearn_ae.load(tmp_path / "empty.skae")
+
+
 def test_fit_and_transform_read_a_memmap(X, tmp_path):
     path = tmp_path / "rows.f32"
     mm = np.memmap(path, dtype=np.float32, mode="w+", shape=X.shape)
@@ -164,3 +228,62 @@ def test_model_marked_cuda_unpickles_on_cpu(fitted, X):
         loaded = pickle.loads(pickle.dumps(clone))
     assert str(loaded._net.device) == "cpu" and loaded.device_ == "cpu"
     np.testing.assert_array_equal(loaded.transform(X), fitted.transform(X))
+
+
+def _train_on_after_load(estimator, X, tmp_path, epochs=3):
+    """(trained on without saving, trained on after save + load), each
+    ``epochs`` more ``partial_fit`` epochs. The file holds no optimizer
+    state, so the first model's optimizer is restarted too: the two must
+    then train identically."""
+    path = tmp_path / "model.skae"
+    estimator.save(path)
+    loaded = sklearn_ae.load(path)
+    estimator._net.initialize_optimizer()
+    for _ in range(epochs):
+        estimator.partial_fit(X)
+        loaded.partial_fit(X)
+    return estimator, loaded
+
+
+@pytest.mark.parametrize("noise", ["gaussian", "masking", "salt_pepper"])
+def test_loaded_denoiser_trains_on_as_if_never_saved(noise, tmp_path):
+    # Data far from [0, 1]: salt-and-pepper noise must use the training
+    # columns' extremes after load too, not placeholder ones.
+    X = np.random.RandomState(0).uniform(5, 10, size=(200, 6))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        dae = sklearn_ae.DenoisingAutoencoder(
+            3, noise=noise, max_iter=5, random_state=0
+        ).fit(X)
+    kept, loaded = _train_on_after_load(dae, X, tmp_path)
+    if noise == "salt_pepper":
+        np.testing.assert_array_equal(loaded._noise_extremes, dae._noise_extremes)
+        np.testing.assert_allclose(loaded._noise_extremes[0], X.min(axis=0))
+    np.testing.assert_allclose(loaded.predict(X), kept.predict(X), rtol=1e-5)
+    assert loaded.loss_curve_ == pytest.approx(kept.loss_curve_, rel=1e-5)
+
+
+def test_loaded_vae_trains_on_as_if_never_saved(tmp_path):
+    X = np.random.RandomState(0).normal(50, 10, size=(200, 6))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        vae = sklearn_ae.VariationalAutoencoder(2, max_iter=5, random_state=0).fit(X)
+    kept, loaded = _train_on_after_load(vae, X, tmp_path)
+    assert loaded._variance_floor == vae._variance_floor
+    np.testing.assert_allclose(loaded.transform(X), kept.transform(X), rtol=1e-5)
+    assert loaded.noise_variance_ == pytest.approx(kept.noise_variance_, rel=1e-5)
+
+
+def test_each_module_imports_alone():
+    # No import circle: every module of the package imports first in a fresh
+    # interpreter.
+    import pkgutil
+    import subprocess
+    import sys
+
+    names = [m.name for m in pkgutil.walk_packages(sklearn_ae.__path__, "sklearn_ae.")]
+    for name in names:
+        result = subprocess.run(
+            [sys.executable, "-c", f"import {name}"], capture_output=True, text=True
+        )
+        assert result.returncode == 0, (name, result.stderr[-500:])

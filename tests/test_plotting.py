@@ -34,9 +34,8 @@ def _close_figures():
 
 
 @pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return X[:400] / 16, y[:400]
+def sample(digits):
+    return (digits[0][:400], digits[1][:400])
 
 
 def _fit(estimator, *args):
@@ -46,17 +45,17 @@ def _fit(estimator, *args):
 
 
 @pytest.fixture(scope="module")
-def ae_early(digits):
+def ae_early(sample):
     ae = AutoencoderTransformer(
         n_components=3, max_iter=12, early_stopping=True, random_state=0
     )
-    return _fit(ae, digits[0])
+    return _fit(ae, sample[0])
 
 
 @pytest.fixture(scope="module")
-def ae(digits):
+def ae(sample):
     return _fit(
-        AutoencoderTransformer(n_components=2, max_iter=6, random_state=0), digits[0]
+        AutoencoderTransformer(n_components=2, max_iter=6, random_state=0), sample[0]
     )
 
 
@@ -95,7 +94,7 @@ def test_loss_curve_without_validation_marks_lowest_training_loss(ae):
     assert display.ax_.get_title() == "mine"
 
 
-def test_loss_curve_draws_on_given_axes_and_reads_pipelines(ae_early, digits):
+def test_loss_curve_draws_on_given_axes_and_reads_pipelines(ae_early, sample):
     fig, (left, right) = plt.subplots(1, 2)
     display = LossCurveDisplay.from_estimator(ae_early, ax=right)
     assert display.ax_ is right and display.figure_ is fig
@@ -104,15 +103,15 @@ def test_loss_curve_draws_on_given_axes_and_reads_pipelines(ae_early, digits):
         make_pipeline(
             StandardScaler(), AutoencoderTransformer(max_iter=3, random_state=0)
         ),
-        digits[0],
+        sample[0],
     )
     display = LossCurveDisplay.from_estimator(pipe)
     assert len(display.line_train_.get_xdata()) == pipe[-1].n_iter_
 
 
-def test_loss_curve_errors(digits):
+def test_loss_curve_errors(sample):
     with pytest.raises(TypeError, match="has no loss_curve_"):
-        LossCurveDisplay.from_estimator(PCA(2).fit(digits[0]))
+        LossCurveDisplay.from_estimator(PCA(2).fit(sample[0]))
     with pytest.raises(NotFittedError):
         LossCurveDisplay.from_estimator(AutoencoderTransformer())
     with pytest.raises(ValueError, match="validation_loss has 2 epochs"):
@@ -124,8 +123,8 @@ def test_loss_curve_errors(digits):
 
 
 # ----------------------------------------------------------- reconstructions
-def test_reconstruction_images_from_transformer(ae, digits):
-    X = digits[0]
+def test_reconstruction_images_from_transformer(ae, sample):
+    X = sample[0]
     display = ReconstructionDisplay.from_estimator(
         ae, X, n_samples=5, image_shape=(8, 8)
     )
@@ -145,8 +144,8 @@ def test_reconstruction_images_from_transformer(ae, digits):
     )
 
 
-def test_reconstruction_prefers_predict_and_shows_targets(digits):
-    X = digits[0]
+def test_reconstruction_prefers_predict_and_shows_targets(sample):
+    X = sample[0]
     noisy = X + np.random.RandomState(0).normal(scale=0.2, size=X.shape)
     dae = _fit(
         DenoisingAutoencoder(n_components=8, max_iter=3, random_state=0), noisy, X
@@ -173,8 +172,8 @@ class _PCADetector(OutlierMixin, PCA):
         return np.ones(len(X), dtype=int)
 
 
-def test_reconstruction_of_outlier_detector_uses_inverse_transform(digits):
-    X = digits[0]
+def test_reconstruction_of_outlier_detector_uses_inverse_transform(sample):
+    X = sample[0]
     detector = _PCADetector(n_components=4).fit(X)
     display = ReconstructionDisplay.from_estimator(detector, X, n_samples=2)
     np.testing.assert_allclose(
@@ -187,9 +186,9 @@ def test_reconstruction_of_outlier_detector_uses_inverse_transform(digits):
         ReconstructionDisplay.from_estimator(forest, X)
 
 
-def test_reconstruction_tabular_bars_with_feature_names(digits):
+def test_reconstruction_tabular_bars_with_feature_names(sample):
     pd = pytest.importorskip("pandas")
-    X = pd.DataFrame(digits[0][:, 20:26], columns=[f"px{i}" for i in range(6)])
+    X = pd.DataFrame(sample[0][:, 20:26], columns=[f"px{i}" for i in range(6)])
     pca = PCA(n_components=2).fit(X)
     display = ReconstructionDisplay.from_estimator(pca, X)
     assert len(display.bars_) == 3  # default: three rows
@@ -217,14 +216,14 @@ def test_reconstruction_colour_outputs_of_gray_inputs():
     assert display.errors_ is None  # gray inputs, colour outputs
 
 
-def test_reconstruction_reads_the_shape_of_conv_and_recurrent_estimators(digits):
+def test_reconstruction_reads_the_shape_of_conv_and_recurrent_estimators(sample):
     conv = _fit(
         AutoencoderTransformer(
             network="conv", input_shape=(1, 8, 8), conv_channels=(4,), max_iter=1
         ),
-        digits[0][:100],
+        sample[0][:100],
     )
-    display = ReconstructionDisplay.from_estimator(conv, digits[0], n_samples=4)
+    display = ReconstructionDisplay.from_estimator(conv, sample[0], n_samples=4)
     assert display.image_.get_array().shape == (2 * 9 - 1, 4 * 9 - 1)
 
     t = np.arange(300)
@@ -326,8 +325,8 @@ def test_outlier_scores_axes_and_labels(outliers):
 
 
 # -------------------------------------------------------------- latent space
-def test_latent_space_categorical_labels(ae, digits):
-    X, y = digits
+def test_latent_space_categorical_labels(ae, sample):
+    X, y = sample
     display = LatentSpaceDisplay.from_estimator(ae, X, y)
     assert len(display.scatters_) == np.unique(y).size
     assert display.colorbar_ is None
@@ -338,8 +337,8 @@ def test_latent_space_categorical_labels(ae, digits):
     assert legend == [str(c) for c in range(10)]
 
 
-def test_latent_space_continuous_labels_and_components(digits):
-    X, _ = digits
+def test_latent_space_continuous_labels_and_components(sample):
+    X, _ = sample
     pca = PCA(n_components=3).fit(X)
     display = LatentSpaceDisplay.from_estimator(
         pca, X, X.sum(axis=1), components=(2, 0), name="PCA 2 vs 0"
@@ -350,8 +349,8 @@ def test_latent_space_continuous_labels_and_components(digits):
     assert display.ax_.get_title() == "PCA 2 vs 0"
 
 
-def test_latent_space_errors(digits):
-    X, y = digits
+def test_latent_space_errors(sample):
+    X, y = sample
     pca1 = PCA(n_components=1).fit(X)
     with pytest.raises(ValueError, match="needs n_components >= 2"):
         LatentSpaceDisplay.from_estimator(pca1, X)

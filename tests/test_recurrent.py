@@ -171,15 +171,6 @@ def test_recurrent_denoiser(sine_windows):
     assert dae.predict(sine_windows[:5]).shape == (5, WINDOW * 2)
 
 
-def test_recurrent_paired_target_needs_whole_steps(sine_windows):
-    dae = DenoisingAutoencoder(network="recurrent", input_shape=(WINDOW, 2), max_iter=1)
-    # One channel out: fine (the decoder outputs WINDOW x 1).
-    dae.fit(sine_windows, sine_windows[:, ::2])
-    assert dae.predict(sine_windows[:3]).shape == (3, WINDOW)
-    with pytest.raises(ValueError, match=f"multiple of {WINDOW} columns"):
-        dae.fit(sine_windows, sine_windows[:, :5])
-
-
 def test_recurrent_sparse_codes(sine_windows):
     ae = _recurrent(sparsity="kl", max_iter=3).fit(sine_windows)
     Z = ae.transform(sine_windows)

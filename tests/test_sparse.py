@@ -14,8 +14,8 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 
 
 @pytest.fixture(scope="module")
-def digits():
-    return load_digits().data[:600] / 16
+def pixels(digits):
+    return digits[0][:600]
 
 
 def test_kl_penalty_formula():
@@ -34,57 +34,58 @@ def test_l1_penalty_formula():
     assert float(SparsityPenalty("l1", weight=0.5)(code)) == pytest.approx(1.5)
 
 
-def test_kl_reaches_target(digits):
+def test_kl_reaches_target(pixels):
     ae = AutoencoderTransformer(
         16, sparsity="kl", sparsity_target=0.05, max_iter=40, random_state=0
-    ).fit(digits)
-    Z = ae.transform(digits)
+    ).fit(pixels)
+    Z = ae.transform(pixels)
     assert Z.min() >= 0 and Z.max() <= 1
     assert abs(Z.mean() - 0.05) <= 0.03
     # Every unit, not only the average, is near the target.
     assert np.all(np.abs(Z.mean(axis=0) - 0.05) <= 0.03)
 
 
-def test_kl_other_target(digits):
+def test_kl_other_target(pixels):
     ae = AutoencoderTransformer(
         8, sparsity="kl", sparsity_target=0.2, max_iter=40, random_state=0
-    ).fit(digits)
-    assert abs(ae.transform(digits).mean() - 0.2) <= 0.03
+    ).fit(pixels)
+    assert abs(ae.transform(pixels).mean() - 0.2) <= 0.03
 
 
-def test_without_sparsity_codes_are_not_sparse(digits):
-    Z = AutoencoderTransformer(16, max_iter=10, random_state=0).fit_transform(digits)
+def test_without_sparsity_codes_are_not_sparse(pixels):
+    Z = AutoencoderTransformer(16, max_iter=10, random_state=0).fit_transform(pixels)
     assert Z.min() < 0 or Z.max() > 1
 
 
-def test_l1_shrinks_code(digits):
-    plain = AutoencoderTransformer(16, max_iter=30, random_state=0).fit(digits)
+def test_l1_shrinks_code(pixels):
+    plain = AutoencoderTransformer(16, max_iter=30, random_state=0).fit(pixels)
     sparse = AutoencoderTransformer(16, sparsity="l1", max_iter=30, random_state=0).fit(
-        digits
+        pixels
     )
-    dense_code = np.abs(plain.transform(digits)).mean()
-    sparse_code = np.abs(sparse.transform(digits)).mean()
+    dense_code = np.abs(plain.transform(pixels)).mean()
+    sparse_code = np.abs(sparse.transform(pixels)).mean()
     assert sparse_code < 0.25 * dense_code
     # Still an autoencoder: it reconstructs far better than the mean row.
-    assert -sparse.score(digits) < 0.5 * digits.var(axis=0).sum() / digits.shape[1]
+    assert -sparse.score(pixels) < 0.5 * pixels.var(axis=0).sum() / pixels.shape[1]
 
 
 def test_weight_auto_and_explicit():
-    assert AutoencoderTransformer(sparsity="kl")._make_penalty().weight == 1.0
-    assert AutoencoderTransformer(sparsity="l1")._make_penalty().weight == 0.01
-    penalty = AutoencoderTransformer(
-        sparsity="kl", sparsity_weight=3.0, sparsity_target=0.1
-    )._make_penalty()
-    assert (penalty.weight, penalty.target) == (3.0, 0.1)
-    assert AutoencoderTransformer()._make_penalty() is None
+    def penalty(**params):
+        return AutoencoderTransformer(**params)._recipe().penalty
+
+    assert penalty(sparsity="kl").weight == 1.0
+    assert penalty(sparsity="l1").weight == 0.01
+    explicit = penalty(sparsity="kl", sparsity_weight=3.0, sparsity_target=0.1)
+    assert (explicit.weight, explicit.target) == (3.0, 0.1)
+    assert penalty() is None
 
 
-def test_stronger_l1_weight_shrinks_more(digits):
+def test_stronger_l1_weight_shrinks_more(pixels):
     codes = [
         np.abs(
             AutoencoderTransformer(
                 8, sparsity="l1", sparsity_weight=w, max_iter=15, random_state=0
-            ).fit_transform(digits)
+            ).fit_transform(pixels)
         ).mean()
         for w in (0.001, 0.1)
     ]
@@ -101,12 +102,12 @@ def test_stronger_l1_weight_shrinks_more(digits):
         {"sparsity": "l1", "sparsity_weight": "strong"},
     ],
 )
-def test_bad_sparsity_parameters(digits, params):
+def test_bad_sparsity_parameters(pixels, params):
     with pytest.raises(InvalidParameterError, match="sparsity"):
-        AutoencoderTransformer(max_iter=1, **params).fit(digits)
+        AutoencoderTransformer(max_iter=1, **params).fit(pixels)
 
 
-def test_sparse_denoiser(digits):
+def test_sparse_denoiser(pixels):
     dae = DenoisingAutoencoder(
         16,
         noise_level=0.2,
@@ -114,16 +115,16 @@ def test_sparse_denoiser(digits):
         sparsity_target=0.05,
         max_iter=40,
         random_state=0,
-    ).fit(digits)
+    ).fit(pixels)
     # The target holds for inputs like the training inputs: corrupted ones.
-    noisy = digits + np.random.RandomState(1).normal(scale=0.2, size=digits.shape)
+    noisy = pixels + np.random.RandomState(1).normal(scale=0.2, size=pixels.shape)
     Z = dae.transform(noisy)
     assert Z.min() >= 0 and Z.max() <= 1
     assert abs(Z.mean() - 0.05) <= 0.03
     assert dae.predict(noisy[:3]).shape == (3, 64)
 
 
-def test_sparse_conv(digits):
+def test_sparse_conv(pixels):
     ae = AutoencoderTransformer(
         8,
         network="conv",
@@ -132,7 +133,7 @@ def test_sparse_conv(digits):
         sparsity="kl",
         max_iter=2,
         random_state=0,
-    ).fit(digits)
-    Z = ae.transform(digits)
-    assert Z.shape == (len(digits), 8)
+    ).fit(pixels)
+    Z = ae.transform(pixels)
+    assert Z.shape == (len(pixels), 8)
     assert Z.min() >= 0 and Z.max() <= 1

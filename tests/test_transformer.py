@@ -20,9 +20,8 @@ from sklearn_ae import AutoencoderTransformer
 
 
 @pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return X[:400] / 16.0, y[:400]
+def sample(digits):
+    return (digits[0][:400], digits[1][:400])
 
 
 def _curve(n=300, seed=0):
@@ -33,8 +32,8 @@ def _curve(n=300, seed=0):
     return X + 0.01 * rng.normal(size=X.shape)
 
 
-def test_loss_decreases(digits):
-    X, _ = digits
+def test_loss_decreases(sample):
+    X, _ = sample
     ae = AutoencoderTransformer(4, init="random", max_iter=30, random_state=0).fit(X)
     assert len(ae.loss_curve_) == ae.n_iter_
     assert ae.loss_curve_[-1] < 0.5 * ae.loss_curve_[0]
@@ -50,8 +49,8 @@ def test_beats_pca_on_a_curved_manifold():
     assert -ae.score(X_test) < 0.5 * pca_err
 
 
-def test_pca_init_starts_from_pca(digits):
-    X, _ = digits
+def test_pca_init_starts_from_pca(sample):
+    X, _ = sample
     ae = AutoencoderTransformer(5, max_iter=1, learning_rate_init=1e-12, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -61,8 +60,8 @@ def test_pca_init_starts_from_pca(digits):
     assert -ae.score(X) == pytest.approx(pca_err, rel=1e-3)
 
 
-def test_shapes_and_dtypes(digits):
-    X, _ = digits
+def test_shapes_and_dtypes(sample):
+    X, _ = sample
     ae = AutoencoderTransformer(3, max_iter=3, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -86,8 +85,8 @@ def test_shapes_and_dtypes(digits):
     assert isinstance(ae.decoder_, torch.nn.Module)
 
 
-def test_same_seed_same_output_different_seed_different(digits):
-    X, _ = digits
+def test_same_seed_same_output_different_seed_different(sample):
+    X, _ = sample
     kw = dict(n_components=2, max_iter=5, tol=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -102,8 +101,8 @@ def test_same_seed_same_output_different_seed_different(digits):
     np.testing.assert_array_equal(d, e)
 
 
-def test_global_rng_untouched(digits):
-    X, _ = digits
+def test_global_rng_untouched(sample):
+    X, _ = sample
     np.random.seed(123)
     torch.manual_seed(123)
     np_state = np.random.get_state()[1].copy()
@@ -116,8 +115,8 @@ def test_global_rng_untouched(digits):
     assert torch.equal(torch.get_rng_state(), torch_state)
 
 
-def test_pickle_round_trip(digits):
-    X, _ = digits
+def test_pickle_round_trip(sample):
+    X, _ = sample
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         ae = AutoencoderTransformer(3, max_iter=3, random_state=0).fit(X)
@@ -126,8 +125,8 @@ def test_pickle_round_trip(digits):
     np.testing.assert_array_equal(loaded.score_samples(X), ae.score_samples(X))
 
 
-def test_early_stopping_records_validation_and_restores_best(digits):
-    X, _ = digits
+def test_early_stopping_records_validation_and_restores_best(sample):
+    X, _ = sample
     ae = AutoencoderTransformer(
         4, early_stopping=True, n_iter_no_change=3, max_iter=200, random_state=0
     ).fit(X)
@@ -140,8 +139,8 @@ def test_early_stopping_records_validation_and_restores_best(digits):
     assert no_es.validation_scores_ is None
 
 
-def test_convergence_warning_advice_fits_the_settings(digits):
-    X, _ = digits
+def test_convergence_warning_advice_fits_the_settings(sample):
+    X, _ = sample
     with pytest.warns(ConvergenceWarning, match="set early_stopping=True"):
         AutoencoderTransformer(2, max_iter=2, tol=0, random_state=0).fit(X)
     with pytest.warns(ConvergenceWarning, match="Increase max_iter or tol") as record:
@@ -151,15 +150,15 @@ def test_convergence_warning_advice_fits_the_settings(digits):
     assert "set early_stopping" not in str(record[0].message)
 
 
-def test_tol_stops_training(digits):
-    X, _ = digits
+def test_tol_stops_training(sample):
+    X, _ = sample
     ae = AutoencoderTransformer(2, tol=1.0, n_iter_no_change=2, random_state=0).fit(X)
     assert ae.n_iter_ == 3
 
 
-def test_sparse_and_pandas_input(digits):
+def test_sparse_and_pandas_input(sample):
     pd = pytest.importorskip("pandas")
-    X, _ = digits
+    X, _ = sample
     kw = dict(n_components=2, max_iter=2, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -174,9 +173,9 @@ def test_sparse_and_pandas_input(digits):
 
 
 @pytest.mark.parametrize("library", ["pandas", "polars"])
-def test_set_output_names_columns(digits, library):
+def test_set_output_names_columns(sample, library):
     lib = pytest.importorskip(library)
-    X, _ = digits
+    X, _ = sample
     ae = AutoencoderTransformer(3, max_iter=2, random_state=0).set_output(
         transform=library
     )
@@ -215,8 +214,8 @@ def test_grid_search_in_pipeline():
     assert search.score(X, y) > 0.6
 
 
-def test_grid_search_without_scoring_uses_reconstruction(digits):
-    X, _ = digits
+def test_grid_search_without_scoring_uses_reconstruction(sample):
+    X, _ = sample
     search = GridSearchCV(
         AutoencoderTransformer(max_iter=20, random_state=0),
         {"n_components": [1, 8]},
@@ -241,8 +240,8 @@ def test_bad_input_errors(X, match):
         AutoencoderTransformer(1, max_iter=2).fit(X)
 
 
-def test_wrong_feature_count_at_transform(digits):
-    X, _ = digits
+def test_wrong_feature_count_at_transform(sample):
+    X, _ = sample
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         ae = AutoencoderTransformer(2, max_iter=2, random_state=0).fit(X)
@@ -263,29 +262,29 @@ def test_wrong_feature_count_at_transform(digits):
         ({"hidden_layer_sizes": (8, 0)}, "hidden_layer_sizes"),
     ],
 )
-def test_bad_parameters(digits, params, match):
-    X, _ = digits
+def test_bad_parameters(sample, params, match):
+    X, _ = sample
     with pytest.raises(ValueError, match=match):
         AutoencoderTransformer(**params).fit(X)
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="machine has CUDA")
-def test_cuda_without_cuda_errors(digits):
-    X, _ = digits
+def test_cuda_without_cuda_errors(sample):
+    X, _ = sample
     ae = AutoencoderTransformer(device="cuda")
     with pytest.raises(ValueError, match="CUDA is not available"):
         ae.fit(X)
     assert not hasattr(ae, "n_iter_")
 
 
-def test_unknown_device_errors(digits):
-    X, _ = digits
+def test_unknown_device_errors(sample):
+    X, _ = sample
     with pytest.raises(ValueError, match="device='gpu0' is not a torch device"):
         AutoencoderTransformer(device="gpu0").fit(X)
 
 
-def test_bce_needs_unit_range(digits):
-    X, _ = digits
+def test_bce_needs_unit_range(sample):
+    X, _ = sample
     with pytest.raises(ValueError, match=r"loss='bce' needs X in \[0, 1\]"):
         AutoencoderTransformer(loss="bce").fit(X * 16)
     with warnings.catch_warnings():
@@ -297,8 +296,8 @@ def test_bce_needs_unit_range(digits):
 
 @pytest.mark.parametrize("loss", ["mse", "l1", "huber", "bce"])
 @pytest.mark.parametrize("activation", ["relu", "tanh", "gelu", "leaky_relu"])
-def test_losses_and_activations_train(digits, loss, activation):
-    X, _ = digits
+def test_losses_and_activations_train(sample, loss, activation):
+    X, _ = sample
     ae = AutoencoderTransformer(
         3,
         loss=loss,
@@ -325,8 +324,8 @@ def test_diverging_fit_gives_clear_error():
     assert not hasattr(ae, "n_iter_")
 
 
-def test_verbose_shows_progress(digits, capsys):
-    X, _ = digits
+def test_verbose_shows_progress(sample, capsys):
+    X, _ = sample
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         AutoencoderTransformer(2, max_iter=3, verbose=1, random_state=0).fit(X)
