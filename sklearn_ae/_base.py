@@ -269,6 +269,7 @@ class _BaseAutoencoder(BaseEstimator):
             seed = derive_seed(self.random_state)
             with seeded(seed, device):
                 recipe = self._recipe(X)
+                _check_code_width(max(recipe.widths), X.shape[1])
                 stats = self._architecture().statistics(
                     sample_rows(X, seed), sample_rows(target, seed), max(recipe.widths), seed
                 )
@@ -417,6 +418,20 @@ class _BaseAutoencoder(BaseEstimator):
         tags.input_tags.sparse = True
         tags.non_deterministic = False
         return tags
+
+
+def _check_code_width(k, n_features):
+    """Refuse a code so wide that building the network alone would exhaust
+    memory (the PCA start and the first layers hold k x n_features floats)."""
+    limit = max(16 * n_features, 4096)
+    if k > limit:
+        raise ValueError(
+            f"n_components={k} is far wider than the {n_features} input "
+            f"features: the network's first layers alone would hold about "
+            f"{k * n_features * 4 / 1e9:.3g} GB of weights. A code is a "
+            f"reduction (or a small expansion, for sparse codes): choose "
+            f"n_components <= {limit}."
+        )
 
 
 def _sigmoid_code(member, k):

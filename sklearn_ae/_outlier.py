@@ -259,6 +259,13 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         n_samples = X.shape[0]
         rng = np.random.RandomState(derive_seed(self.random_state))
         max_samples = self._resolve_max_samples(n_samples)
+        if max_samples < 2:
+            raise ValueError(
+                f"The detector trains on max_samples={self.max_samples!r} rows of "
+                f"n_samples={n_samples}, which leaves {max_samples}; it needs at "
+                "least 2 to learn what a typical error is. Pass more rows or a "
+                "larger max_samples."
+            )
         X_train = X
         if max_samples < n_samples:
             rows = rng.choice(n_samples, max_samples, replace=False)

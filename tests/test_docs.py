@@ -125,3 +125,17 @@ def test_quickstart_page_runs():
     plt.close("all")
     assert result.attempted > 10
     assert result.failed == 0
+
+
+def _readme_blocks():
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    return re.findall(r"```python\n(.*?)```", text, flags=re.S)
+
+
+@pytest.mark.parametrize("block", _readme_blocks())
+def test_readme_python_blocks_run_alone(block):
+    # Each snippet runs on its own, in a fresh namespace.
+    code = block.replace("random_state=0)", "random_state=0, max_iter=3)")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exec(compile(code, "README.md", "exec"), {})

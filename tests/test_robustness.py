@@ -161,3 +161,22 @@ def test_keyboard_interrupt_before_first_epoch_leaves_estimator_as_it_was(
         fresh.fit(X)
     with pytest.raises(NotFittedError):
         fresh.transform(X)
+
+
+def test_messages_say_what_is_wrong():
+    X = np.random.RandomState(0).normal(size=(50, 4))
+    from sklearn_ae import AutoencoderOutlierDetector
+
+    with pytest.raises(ValueError, match="needs at least 2"):
+        AutoencoderOutlierDetector(max_samples=1).fit(X)
+    with pytest.raises(ValueError, match=r"n_components=1000000000 is far wider"):
+        AutoencoderTransformer(10**9).fit(X)
+
+
+@pytest.mark.parametrize("rows", [np.ones((5, 3)), np.ones((1, 3))])
+def test_constant_or_one_row_data_warn_nothing_from_numpy(rows):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ae = AutoencoderTransformer(1, max_iter=2, random_state=0).fit(rows)
+    assert np.isfinite(ae.transform(rows)).all()
