@@ -44,6 +44,20 @@ def _tensor(a):
     return torch.as_tensor(np.asarray(a, dtype=np.float32))
 
 
+def check_code_width(k, n_features):
+    """Refuse a code so wide that building the network alone would exhaust
+    memory (the PCA start and the first layers hold k x n_features floats)."""
+    limit = max(16 * n_features, 4096)
+    if k > limit:
+        raise ValueError(
+            f"n_components={k} is far wider than the {n_features} input "
+            f"features: the network's first layers alone would hold about "
+            f"{k * n_features * 4 / 1e9:.3g} GB of weights. A code is a "
+            f"reduction (or a small expansion, for sparse codes): choose "
+            f"n_components <= {limit}."
+        )
+
+
 class _Architecture:
     """What every network kind shares: hyperparameters and the interface."""
 

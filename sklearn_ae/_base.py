@@ -22,7 +22,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
 
 from sklearn_ae import _persistence
-from sklearn_ae._architectures import ARCHITECTURES
+from sklearn_ae._architectures import ARCHITECTURES, check_code_width
 from sklearn_ae._losses import LOSSES, SparsityPenalty
 from sklearn_ae._networks import ACTIVATIONS, OUTPUT_ACTIVATIONS, RNN_CELLS, Sigmoid
 from sklearn_ae._sklearn_compat import (
@@ -41,21 +41,13 @@ from sklearn_ae._training import (
 )
 from sklearn_ae._utils import (
     as_rows,
-    assign_params,
     caller_level,
     check_float32_range,
     derive_seed,
-    fit_method,
     resolve_device,
     sample_rows,
     seeded,
 )
-
-# Weight of the sparsity term with sparsity_weight="auto". "kl": strong enough
-# to bring each unit's mean activation to sparsity_target. "l1": Keras' usual
-# activity weight; 1.0 shrank the code until digits were not reconstructed.
-_AUTO_SPARSITY_WEIGHT = {"kl": 1.0, "l1": 0.01}
-
 
 @dataclass(frozen=True)
 class Recipe:
@@ -200,10 +192,11 @@ class _BaseAutoencoder(BaseEstimator):
         """
         if self.sparsity is None:
             return {}
-        weight = self.sparsity_weight
-        if weight == "auto":
-            weight = _AUTO_SPARSITY_WEIGHT[self.sparsity]
-        parts = {"penalty": SparsityPenalty(self.sparsity, weight, self.sparsity_target)}
+        parts = {
+            "penalty": SparsityPenalty(
+                self.sparsity, self.sparsity_weight, self.sparsity_target
+            )
+        }
         if self.sparsity == "kl":
             parts["finish"] = _sigmoid_code
         return parts
@@ -269,7 +262,7 @@ class _BaseAutoencoder(BaseEstimator):
             seed = derive_seed(self.random_state)
             with seeded(seed, device):
                 recipe = self._recipe(X)
-                _check_code_width(max(recipe.widths), X.shape[1])
+                check_code_width(max(recipe.widths), X.shape[1])
                 stats = self._architecture().statistics(
                     sample_rows(X, seed), sample_rows(target, seed), max(recipe.widths), seed
                 )
@@ -300,9 +293,18 @@ class _BaseAutoencoder(BaseEstimator):
         self.n_iter_ = result.n_iter
 
     def _warn_if_unfinished(self, result, recipe):
-        if result.interrupted or result.stopped_early or not recipe.warn_unconverged:
+        if result.kept_start:
+            warnings.warn(
+                f"{type(self).__name__}: training ended with a higher loss than "
+                "the network it started from, so the starting weights are kept. "
+                "The loss rose instead of falling: lower learning_rate_init "
+                f"(now {self.learning_rate_init}).",
+                ConvergenceWarning,
+                stacklevel=caller_level(),
+            )
+        elif result.interrupted or result.stopped_early or not recipe.warn_unconverged:
             return
-        if result.n_iter == self.max_iter:
+        elif result.n_iter == self.max_iter:
             advice = (
                 "Increase max_iter or tol."
                 if self.early_stopping
@@ -418,20 +420,6 @@ class _BaseAutoencoder(BaseEstimator):
         tags.input_tags.sparse = True
         tags.non_deterministic = False
         return tags
-
-
-def _check_code_width(k, n_features):
-    """Refuse a code so wide that building the network alone would exhaust
-    memory (the PCA start and the first layers hold k x n_features floats)."""
-    limit = max(16 * n_features, 4096)
-    if k > limit:
-        raise ValueError(
-            f"n_components={k} is far wider than the {n_features} input "
-            f"features: the network's first layers alone would hold about "
-            f"{k * n_features * 4 / 1e9:.3g} GB of weights. A code is a "
-            f"reduction (or a small expansion, for sparse codes): choose "
-            f"n_components <= {limit}."
-        )
 
 
 def _sigmoid_code(member, k):

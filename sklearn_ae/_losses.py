@@ -57,18 +57,25 @@ def row_errors(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 _RHO_EPS = 1e-6
 
 
+# Weight of the sparsity term with sparsity_weight="auto". "kl": strong enough
+# to bring each unit's mean activation to sparsity_target. "l1": Keras' usual
+# activity weight; 1.0 shrank the code until digits were not reconstructed.
+_AUTO_SPARSITY_WEIGHT = {"kl": 1.0, "l1": 0.01}
+
+
 class SparsityPenalty:
     """``weight`` times a sparsity term of the code, as Keras' activity regulariser.
 
     ``"l1"``: the mean over rows of the sum over code units of ``|z|``.
     ``"kl"``: the sum over code units ``j`` of ``KL(target || rho_hat_j)``,
     where ``rho_hat_j`` is the mean activation of unit ``j`` over the batch
-    (codes in [0, 1], e.g. after a sigmoid). Picklable, unlike a closure.
+    (codes in [0, 1], e.g. after a sigmoid). ``weight="auto"`` picks the
+    kind's usual weight. Picklable, unlike a closure.
     """
 
     def __init__(self, kind, weight, target=0.05):
         self.kind = kind
-        self.weight = weight
+        self.weight = _AUTO_SPARSITY_WEIGHT[kind] if weight == "auto" else weight
         self.target = target
 
     def __call__(self, code):
