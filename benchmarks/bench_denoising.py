@@ -184,7 +184,8 @@ def part_fashion(seed, n_train, n_test, epochs):
             )
             rows.append((name, psnr(model.predict(corrupt_test), X_test), seconds))
         table(
-            f"Fashion-MNIST {task}, AutoencoderRegressor, {n_train} train / {n_test} test, "
+            f"Fashion-MNIST {task}, AutoencoderRegressor, {n_train} train / "
+            f"{n_test} test, "
             f"at most {epochs} epochs: test PSNR (dB)",
             "PSNR",
             rows,

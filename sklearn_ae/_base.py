@@ -1,10 +1,6 @@
-"""Shared base of the estimators: parameter rules, input validation, the fit
-template, chunked inference, scoring and the save/load methods.
-
-Each estimator says what to train in one place, its ``_recipe``; the base
-builds the network for the ``network`` kind (``_architectures``) and runs the
-one training engine (``_training``).
-"""
+"""Shared base: parameter rules, input validation, the fit template that runs
+each estimator's ``_recipe`` (network from ``_architectures``, training by
+``_training``), chunked inference and the save/load methods."""
 
 # License: BSD 3 clause
 
@@ -22,9 +18,14 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
 
 from sklearn_ae import _persistence
-from sklearn_ae._architectures import ARCHITECTURES, check_code_width
-from sklearn_ae._losses import LOSSES, SparsityPenalty
-from sklearn_ae._networks import ACTIVATIONS, OUTPUT_ACTIVATIONS, RNN_CELLS, Sigmoid
+from sklearn_ae._architectures import ARCHITECTURES
+from sklearn_ae._losses import LOSSES, SparsityPenalty, check_target_range
+from sklearn_ae._networks import (
+    ACTIVATIONS,
+    OUTPUT_ACTIVATIONS,
+    RNN_CELLS,
+    with_sigmoid_code,
+)
 from sklearn_ae._sklearn_compat import (
     Interval,
     StrOptions,
@@ -45,9 +46,9 @@ from sklearn_ae._utils import (
     check_float32_range,
     derive_seed,
     resolve_device,
-    sample_rows,
     seeded,
 )
+
 
 @dataclass(frozen=True)
 class Recipe:
@@ -80,7 +81,10 @@ class _BaseAutoencoder(BaseEstimator):
 
     _parameter_constraints: dict = {
         "n_components": [Interval(Integral, 1, None, closed="left")],
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "output_activation": [StrOptions({"auto", *OUTPUT_ACTIVATIONS})],
         "dropout": [Interval(Real, 0, 1, closed="left")],
@@ -90,7 +94,10 @@ class _BaseAutoencoder(BaseEstimator):
         "solver": [StrOptions(set(SOLVERS))],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "learning_rate": [StrOptions({"constant", "adaptive", "cosine"})],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -106,7 +113,10 @@ class _BaseAutoencoder(BaseEstimator):
         "upsampling": [StrOptions({"transpose", "nearest", "bilinear"})],
         "cell": [StrOptions(set(RNN_CELLS))],
         "sparsity": [StrOptions({"l1", "kl"}), None],
-        "sparsity_weight": [StrOptions({"auto"}), Interval(Real, 0, None, closed="left")],
+        "sparsity_weight": [
+            StrOptions({"auto"}),
+            Interval(Real, 0, None, closed="left"),
+        ],
         "sparsity_target": [Interval(Real, 0, 1, closed="neither")],
     }
 
@@ -154,10 +164,7 @@ class _BaseAutoencoder(BaseEstimator):
     # ---------------------------------------------------------------- checking
     def _architecture(self):
         """The network kind, from ``network`` and the other hyperparameters."""
-        output_activation = self.output_activation
-        if output_activation == "auto":
-            output_activation = "sigmoid" if self.loss == "bce" else "identity"
-        return ARCHITECTURES[self.network](self, output_activation)
+        return ARCHITECTURES[self.network](self)
 
     def _validate_X(self, X, *, reset):
         architecture = self._architecture()
@@ -171,17 +178,6 @@ class _BaseAutoencoder(BaseEstimator):
             if shape is not None:
                 self.input_shape_ = shape
         return X
-
-    def _check_loss_range(self, name, data):
-        if self.loss != "bce":
-            return
-        low, high = data.min(), data.max()
-        if low < 0 or high > 1:
-            raise ValueError(
-                f"loss='bce' needs {name} in [0, 1], but it holds values in "
-                f"[{low:.4g}, {high:.4g}]. Scale it with "
-                "sklearn.preprocessing.MinMaxScaler, or use loss='mse'."
-            )
 
     # ----------------------------------------------------------------- fitting
     def _sparsity_parts(self):
@@ -198,14 +194,16 @@ class _BaseAutoencoder(BaseEstimator):
             )
         }
         if self.sparsity == "kl":
-            parts["finish"] = _sigmoid_code
+            parts["finish"] = with_sigmoid_code
         return parts
 
     def _recipe(self, X=None):
         """What to train. ``X`` holds the training rows when the network is
         built from data (facts computed from them become fitted attributes);
         it is None when the network is rebuilt after ``load``."""
-        return Recipe(widths=(self.n_components,), loss=self.loss, **self._sparsity_parts())
+        return Recipe(
+            widths=(self.n_components,), loss=self.loss, **self._sparsity_parts()
+        )
 
     def _settings(self, recipe, n_samples, device, *, partial):
         """The engine's settings. ``partial_fit`` trains one epoch on all the
@@ -242,12 +240,14 @@ class _BaseAutoencoder(BaseEstimator):
         wrapped by :func:`fit_method`.
         """
         target = X if Y is None else Y
-        self._check_loss_range("X" if Y is None else "y", target)
+        check_target_range(self.loss, "X" if Y is None else "y", target)
         dataset = RowsDataset(as_rows(X), None if Y is None else as_rows(Y))
         if partial and hasattr(self, "_net"):
             net = self._net
             # Each call shuffles differently, but repeatably for a fixed seed.
-            seed = (derive_seed(self.random_state) + self.n_iter_) % np.iinfo(np.int32).max
+            seed = (derive_seed(self.random_state) + self.n_iter_) % np.iinfo(
+                np.int32
+            ).max
             net.batch_size = self._settings(
                 self._recipe(), X.shape[0], self.device_, partial=True
             ).batch_size
@@ -262,13 +262,7 @@ class _BaseAutoencoder(BaseEstimator):
             seed = derive_seed(self.random_state)
             with seeded(seed, device):
                 recipe = self._recipe(X)
-                check_code_width(max(recipe.widths), X.shape[1])
-                stats = self._architecture().statistics(
-                    sample_rows(X, seed), sample_rows(target, seed), max(recipe.widths), seed
-                )
-                module = self._architecture().build_module(
-                    self.n_features_in_, target.shape[1], recipe, stats
-                )
+                module = self._architecture().build_from_data(X, target, recipe, seed)
                 settings = self._settings(recipe, X.shape[0], device, partial=partial)
                 result = train(module, dataset, settings)
             self.device_ = str(device)
@@ -293,29 +287,31 @@ class _BaseAutoencoder(BaseEstimator):
         self.n_iter_ = result.n_iter
 
     def _warn_if_unfinished(self, result, recipe):
+        name = type(self).__name__
         if result.kept_start:
-            warnings.warn(
-                f"{type(self).__name__}: training ended with a higher loss than "
-                "the network it started from, so the starting weights are kept. "
-                "The loss rose instead of falling: lower learning_rate_init "
-                f"(now {self.learning_rate_init}).",
-                ConvergenceWarning,
-                stacklevel=caller_level(),
+            message = (
+                f"{name}: training ended with a higher loss than the network it "
+                "started from, so the starting weights are kept. The loss rose "
+                f"instead of falling: lower learning_rate_init (now "
+                f"{self.learning_rate_init})."
             )
-        elif result.interrupted or result.stopped_early or not recipe.warn_unconverged:
-            return
-        elif result.n_iter == self.max_iter:
+        elif (
+            result.n_iter == self.max_iter
+            and recipe.warn_unconverged
+            and not (result.stopped_early or result.interrupted)
+        ):
             advice = (
                 "Increase max_iter or tol."
                 if self.early_stopping
-                else "Increase max_iter, or set early_stopping=True."
+                else ("Increase max_iter, or set early_stopping=True.")
             )
-            warnings.warn(
-                f"{type(self).__name__}: max_iter={self.max_iter} epochs ran "
-                f"before the loss stopped improving by tol={self.tol}. {advice}",
-                ConvergenceWarning,
-                stacklevel=caller_level(),
+            message = (
+                f"{name}: max_iter={self.max_iter} epochs ran before the loss "
+                f"stopped improving by tol={self.tol}. {advice}"
             )
+        else:
+            return
+        warnings.warn(message, ConvergenceWarning, stacklevel=caller_level())
 
     # -------------------------------------------------------------- save/load
     def _restore_network(self, state_dict):
@@ -420,8 +416,3 @@ class _BaseAutoencoder(BaseEstimator):
         tags.input_tags.sparse = True
         tags.non_deterministic = False
         return tags
-
-
-def _sigmoid_code(member, k):
-    member.encoder = torch.nn.Sequential(member.encoder, Sigmoid())
-    return member

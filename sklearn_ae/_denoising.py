@@ -7,11 +7,11 @@ from numbers import Real
 from sklearn.utils.validation import check_is_fitted
 
 from sklearn_ae._base import Recipe
-from sklearn_ae._utils import assign_params
 from sklearn_ae._docs import fill_doc
 from sklearn_ae._noise import NOISE_KINDS, check_noise, column_extremes, make_corruption
 from sklearn_ae._sklearn_compat import Interval, StrOptions
 from sklearn_ae._transformer import AutoencoderTransformer
+from sklearn_ae._utils import assign_params
 
 
 @fill_doc

@@ -27,6 +27,19 @@ _ELEMENTWISE = {
 LOSSES = tuple(_ELEMENTWISE)
 
 
+def check_target_range(loss, name, data):
+    """``loss="bce"`` compares probabilities: its targets must lie in [0, 1]."""
+    if loss != "bce":
+        return
+    low, high = data.min(), data.max()
+    if low < 0 or high > 1:
+        raise ValueError(
+            f"loss='bce' needs {name} in [0, 1], but it holds values in "
+            f"[{low:.4g}, {high:.4g}]. Scale it with "
+            "sklearn.preprocessing.MinMaxScaler, or use loss='mse'."
+        )
+
+
 def elementwise_loss(name, pred, target):
     """The loss ``name`` for each element, same shape as ``pred``."""
     return _ELEMENTWISE[name](pred, target)

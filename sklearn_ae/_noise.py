@@ -60,7 +60,9 @@ class Corruption:
 def column_extremes(X):
     """Per-column minimum and maximum of X (dense or sparse), shape (2, F)."""
     low, high = X.min(axis=0), X.max(axis=0)
-    dense = [np.asarray(a.toarray() if hasattr(a, "toarray") else a) for a in (low, high)]
+    dense = [
+        np.asarray(a.toarray() if hasattr(a, "toarray") else a) for a in (low, high)
+    ]
     return np.vstack([a.ravel() for a in dense]).astype(np.float64)
 
 

@@ -215,7 +215,9 @@ def _rebuild(meta, payload):
         if name not in declared:
             raise _NotOurs(f"{name!r} is not a fitted attribute of {cls.__name__}")
         if isinstance(value, dict) and "__array__" in value:
-            tensor = arrays.get(value["__array__"]) if isinstance(arrays, dict) else None
+            tensor = (
+                arrays.get(value["__array__"]) if isinstance(arrays, dict) else None
+            )
             if not isinstance(tensor, torch.Tensor):
                 raise _NotOurs(f"array {name!r} is missing")
             value = tensor.numpy()
@@ -225,7 +227,9 @@ def _rebuild(meta, payload):
     state = payload.get("state_dict")
     if not isinstance(state, dict) or not state:
         raise _NotOurs("the weights are missing")
-    if not all(torch.isfinite(t).all() for t in state.values() if t.is_floating_point()):
+    if not all(
+        torch.isfinite(t).all() for t in state.values() if t.is_floating_point()
+    ):
         raise _NotOurs("its weights hold NaN or inf")
     estimator._restore_network(state)
     return estimator

@@ -77,7 +77,11 @@ class AutoencoderRegressor(RegressorMixin, _BaseAutoencoder):
         "noise_level": [Interval(Real, 0, None, closed="left")],
     }
 
-    _fitted_attributes = (*_BaseAutoencoder._fitted_attributes, "_noise_extremes", "_y_1d")
+    _fitted_attributes = (
+        *_BaseAutoencoder._fitted_attributes,
+        "_noise_extremes",
+        "_y_1d",
+    )
 
     def __init__(
         self,
@@ -185,7 +189,9 @@ class AutoencoderRegressor(RegressorMixin, _BaseAutoencoder):
 
     def _validate_y(self, y):
         y, _ = self._architecture().flatten(y, reset=True, name="y")
-        Y = check_array(y, ensure_2d=False, dtype=[np.float64, np.float32], input_name="y")
+        Y = check_array(
+            y, ensure_2d=False, dtype=[np.float64, np.float32], input_name="y"
+        )
         check_float32_range(Y, name="y")
         return Y
 

@@ -316,4 +316,6 @@ class VariationalAutoencoder(AutoencoderTransformer):
 
 
 def _gaussian_posterior(member, k):
-    return VariationalAutoencoderModule(GaussianEncoder(member.encoder, k), member.decoder)
+    return VariationalAutoencoderModule(
+        GaussianEncoder(member.encoder, k), member.decoder
+    )
