@@ -6,6 +6,7 @@ each estimator's ``_recipe`` (network from ``_architectures``, training by
 
 from __future__ import annotations
 
+import copy
 import warnings
 from dataclasses import dataclass
 from numbers import Integral, Real
@@ -370,46 +371,55 @@ class _BaseAutoencoder(BaseEstimator):
 
     # --------------------------------------------------------------- inference
     def _map_batches(self, X, fn, n_out, dtype, row_floats=0):
-        """Apply ``fn`` (tensor -> tensor) to X a chunk of rows at a time.
+        """Apply ``fn(module, rows)`` (tensors) to X a chunk of rows at a time.
 
-        Chunks are sized by scikit-learn's ``working_memory`` (as in
-        ``IsolationForest``) from the floats a row holds in the widest layer,
-        plus ``row_floats`` that ``fn`` holds per row beyond the network.
-        The output is one preallocated array, so memory stays flat however
-        many rows are passed.
+        On the CPU the network runs in float64 here: a float32 matrix product
+        rounds one row differently from a batch of rows, and a row's output
+        must not depend on the rows it is passed with. Chunks are sized by
+        scikit-learn's ``working_memory`` (as in ``IsolationForest``) from the
+        values a row holds in the widest layer, plus ``row_floats`` that
+        ``fn`` holds per row beyond the network; the output is one
+        preallocated array, so memory stays flat however many rows come.
         """
         module = self._net.module_
+        precision = torch.float32
+        if torch.device(self.device_).type == "cpu":
+            module, precision = copy.deepcopy(module).double(), torch.float64
         widest = self._architecture().row_floats(
             X.shape[1], n_out, sum(self._recipe().widths)
         )
-        step = get_chunk_n_rows(4 * (widest + row_floats), max_n_rows=X.shape[0])
+        step = get_chunk_n_rows(8 * (widest + row_floats), max_n_rows=X.shape[0])
         out = np.empty((X.shape[0], n_out), dtype=dtype)
         module.eval()
         with torch.no_grad():
             for start in range(0, X.shape[0], step):
                 part = X[start : start + step]
                 part = part.toarray() if sp.issparse(part) else part
-                batch = torch.as_tensor(np.asarray(part, dtype=np.float32))
-                result = fn(batch.to(self.device_)).cpu().numpy().reshape(len(part), -1)
+                batch = torch.as_tensor(np.asarray(part), dtype=precision)
+                result = fn(module, batch.to(self.device_)).cpu().numpy()
+                result = result.reshape(len(part), -1)
                 if not np.isfinite(result).all():
                     raise ValueError(
                         f"The network produced NaN or inf for rows {start} to "
                         f"{start + len(part) - 1}: their values are too far from "
-                        "the training data for float32 arithmetic. Scale the data "
-                        "as it was scaled for fit."
+                        "the training data. Scale the data as it was scaled for "
+                        "fit."
                     )
                 out[start : start + step] = result
         return out
 
     def _encode(self, X):
-        return self._map_batches(X, self.encoder_, self.n_components, X.dtype)
+        return self._map_batches(
+            X, lambda m, x: m.encoder(x), self.n_components, X.dtype
+        )
 
     def _decode(self, Z):
-        return self._map_batches(Z, self.decoder_, self._target_width, Z.dtype)
+        return self._map_batches(
+            Z, lambda m, z: m.decoder(z), self._target_width, Z.dtype
+        )
 
     def _reconstruct(self, X):
-        module = self._net.module_
-        return self._map_batches(X, lambda x: module(x)[0], self._target_width, X.dtype)
+        return self._map_batches(X, lambda m, x: m(x)[0], self._target_width, X.dtype)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -292,21 +292,17 @@ class VariationalAutoencoder(AutoencoderTransformer):
         The reconstruction term is the expected sum of squared errors
         (``loss="mse"``) or of binary cross-entropies (``loss="bce"``).
         """
-        module = self._net.module_
-        device = self.device_
         half = np.random.RandomState(0).standard_normal(
             (_SCORE_DRAWS // 2, self.n_components)
         )
-        draws = torch.as_tensor(
-            np.concatenate([half, -half]), dtype=torch.float32, device=device
-        )
+        draws = np.concatenate([half, -half])
         name = "bce" if self.loss == "bce" else "mse"
 
-        def terms(x):
+        def terms(module, x):
             mean, log_var = module.encoder.posterior(x)
             std = torch.exp(0.5 * log_var)
-            recon = torch.zeros(len(x), device=x.device)
-            for eps in draws:
+            recon = torch.zeros(len(x), dtype=x.dtype, device=x.device)
+            for eps in torch.as_tensor(draws, dtype=x.dtype, device=x.device):
                 pred = module.decoder(mean + std * eps)
                 recon += elementwise_loss(name, pred, x).flatten(1).sum(dim=1)
             recon /= len(draws)
