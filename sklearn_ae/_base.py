@@ -395,7 +395,7 @@ class _BaseAutoencoder(BaseEstimator):
             for start in range(0, X.shape[0], step):
                 part = X[start : start + step]
                 part = part.toarray() if sp.issparse(part) else part
-                batch = torch.as_tensor(np.asarray(part), dtype=precision)
+                batch = torch.tensor(np.asarray(part), dtype=precision)  # a copy
                 result = fn(module, batch.to(self.device_)).cpu().numpy()
                 result = result.reshape(len(part), -1)
                 if not np.isfinite(result).all():
