@@ -93,6 +93,8 @@ sphinx_gallery_conf = {
     "matplotlib_animations": False,
     "min_reported_time": 1,
     "show_memory": False,
+    # Sharp figures on high-resolution screens: a second PNG at twice the dpi.
+    "image_srcset": ["2x"],
 }
 
 # -- HTML -------------------------------------------------------------------------
@@ -107,6 +109,11 @@ html_theme_options = {
 }
 html_sidebars = {"install": [], "quickstart": []}
 html_show_sourcelink = False
+html_static_path = ["_static"]
+html_css_files = ["sklearn_ae.css"]
+# "On this page" lists methods as "fit_transform", not
+# "AutoencoderTransformer.fit_transform", which the sidebar would clip.
+toc_object_entries_show_parents = "hide"
 
 
 # -- checks -------------------------------------------------------------------------
