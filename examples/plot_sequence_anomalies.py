@@ -96,7 +96,8 @@ forest_score = -IsolationForest(random_state=0).fit(X).score_samples(X)
 # -------------------------------------------------
 # Shaded: NAB's labelled anomaly windows. Each score (higher is more
 # anomalous) is drawn at the end of its window, the detector's flagged
-# windows as dots; the legend gives the window-level ROC-AUC.
+# windows as dots above its threshold (the dashed line); the legends give
+# the window-level ROC-AUC.
 fig, axes = plt.subplots(3, 1, figsize=(10, 7), sharex=True)
 axes[0].plot(timestamps, values, lw=0.5, color="k")
 axes[0].set_ylabel("temperature")
@@ -108,8 +109,18 @@ for ax, score, label in (
     ax.plot(window_end, score, lw=0.7, label=f"{label} (ROC-AUC {auc:.2f})")
     ax.set_ylabel("anomaly score")
     ax.legend(loc="upper left")
-axes[1].plot(window_end[flagged], detector_score[flagged], ".", ms=3, color="C3")
-axes[1].axhline(-detector.offset_, color="C3", lw=0.8, ls="--")
+axes[1].plot(
+    window_end[flagged],
+    detector_score[flagged],
+    ".",
+    ms=3,
+    color="C3",
+    label=f"flagged by predict ({flagged.mean():.0%} of the windows)",
+)
+axes[1].axhline(
+    -detector.offset_, color="C3", lw=0.8, ls="--", label="threshold (-offset_)"
+)
+axes[1].legend(loc="upper left")
 axes[1].set_yscale("log")  # failures score far above a normal window
 for ax in axes:
     for a, b in labelled:
