@@ -46,9 +46,8 @@ if (folder / f"{name}.csv").exists():
         ]
 else:  # a daily cycle with noise and four planted faults
     rng = np.random.RandomState(0)
-    timestamps = np.datetime64("2014-01-01T00:00") + np.arange(20_000) * np.timedelta64(
-        5, "m"
-    )
+    t0 = np.datetime64("2014-01-01T00:00")
+    timestamps = t0 + np.arange(20_000) * np.timedelta64(5, "m")  # every 5 minutes
     values = 80 + 5 * np.sin(2 * np.pi * np.arange(20_000) / 288)
     values += rng.normal(scale=1.0, size=20_000)
     labelled = []
