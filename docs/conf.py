@@ -95,6 +95,9 @@ sphinx_gallery_conf = {
     "show_memory": False,
     # Sharp figures on high-resolution screens: a second PNG at twice the dpi.
     "image_srcset": ["2x"],
+    # Show what the examples print, never the repr of a cell's last
+    # expression (<matplotlib.legend.Legend object at 0x...>, Text(...)).
+    "capture_repr": (),
 }
 
 # -- HTML -------------------------------------------------------------------------
