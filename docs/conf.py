@@ -15,6 +15,11 @@ from pathlib import Path
 
 from sphinx.util import logging
 
+# The gallery's small networks train fastest on one thread, and on a busy
+# 2-core machine several threads per process slow them down many times over.
+# Set before torch is imported; an OMP_NUM_THREADS of your own wins.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 HERE = Path(__file__).resolve().parent
 # Document the checkout these docs belong to, even when another copy of
 # sklearn_ae is installed.
