@@ -144,9 +144,8 @@ _PARAMETERS = {
     ),
     "sparsity_weight": (
         'float or "auto"',
-        'Weight of the sparsity penalty. "auto" is 1.0 for "kl" (enough to bring '
-        'each unit\'s mean activation close to the target) and 0.01 for "l1" '
-        "(Keras' usual activity weight).",
+        'Weight of the sparsity penalty. "auto" is 1.0 for "kl" and 0.01 for '
+        '"l1" (Keras\' usual activity weight); see :ref:`choosing`.',
     ),
     "sparsity_target": (
         "float",

@@ -68,6 +68,8 @@ def _decode(value):
 def save(estimator, path):
     """Write a fitted estimator to ``path`` in the safe format.
 
+    Read more in :ref:`persistence`.
+
     Parameters
     ----------
     estimator : fitted sklearn_ae estimator
@@ -132,6 +134,8 @@ def _not_ours(path, reason):
 
 def load(path):
     """Read an estimator written by :func:`save`; runs no code from the file.
+
+    Read more in :ref:`persistence`.
 
     Parameters
     ----------

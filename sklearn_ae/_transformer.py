@@ -26,7 +26,7 @@ class AutoencoderTransformer(
     non-linear residual whose last layer starts at zero) and training moves it
     from there.
 
-    Read more in :ref:`pca_vs_autoencoder`.
+    Read more in :ref:`pca_vs_autoencoder` and :ref:`choosing`.
 
     Parameters
     ----------

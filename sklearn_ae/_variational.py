@@ -52,6 +52,8 @@ class VariationalAutoencoder(AutoencoderTransformer):
     between reconstruction and prior then does not depend on the scale of
     the data. With ``loss="bce"`` (data in [0, 1]) it is Bernoulli.
 
+    Read more in :ref:`variational_autoencoder`.
+
     Parameters
     ----------
     n_components : int, default=2
