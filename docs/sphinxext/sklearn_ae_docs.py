@@ -132,7 +132,7 @@ def _sklearn_label_text(label):
 
 
 def unlink_sklearn_labels(app, env, node, contnode):
-    """missing-reference hook: scikit-learn's own labels.
+    """missing-reference hook: scikit-learn's own labels and glossary terms.
 
     Methods inherited from scikit-learn (``set_output``, ``get_params``...)
     carry docstrings with ``:ref:`` links into scikit-learn's user guide,
@@ -146,8 +146,12 @@ def unlink_sklearn_labels(app, env, node, contnode):
     from docutils import nodes
 
     source = node.source or ""
-    if node.get("reftype") != "ref" or "docstring of sklearn." not in source:
+    if node.get("reftype") not in ("ref", "term") or "docstring of sklearn." not in source:
         return None
+    if node.get("reftype") == "term":  # scikit-learn's glossary, on its website
+        term = node.get("reftarget", "").replace(" ", "-")
+        uri = f"{SKLEARN_DOCS}glossary.html#term-{term}"
+        return nodes.reference("", "", contnode, refuri=uri, internal=False)
     if node.get("refexplicit"):
         return contnode
     text, uri = _sklearn_label_text(node.get("reftarget", ""))
