@@ -230,6 +230,7 @@ class _BaseAutoencoder(BaseEstimator):
             device=str(device),
             verbose=0 if partial else self.verbose,
             accelerate=self.accelerate and not partial,
+            start_is_candidate=not partial,
         )
 
     def _fit_network(self, X, Y=None, *, partial=False):

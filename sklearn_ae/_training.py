@@ -302,6 +302,9 @@ class TrainSettings:
     device: str = "cpu"
     verbose: int = 0
     accelerate: bool = False
+    # The starting weights compete with the trained ones (not for a single
+    # streamed epoch: partial_fit).
+    start_is_candidate: bool = True
 
 
 @dataclass
@@ -327,7 +330,7 @@ def train(module, dataset, settings):
     """
     net = build_net(module, settings)
     start = None
-    if not settings.accelerate:
+    if settings.start_is_candidate and not settings.accelerate:
         # The starting network (e.g. the PCA start) is a candidate too:
         # training that ends worse than it (a learning rate so high that
         # the loss rises, yet stays finite) gives it back.
