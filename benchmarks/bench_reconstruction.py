@@ -15,7 +15,8 @@ transform(X_test))) ** 2)``, and the ratio autoencoder / PCA. Sets:
 - digits (/16) at k = 2, 8 and 16.
 
 Prints one row per (set, k) as it goes, then the worst ratio, digits k=8 and
-a "target met" line (no ratio above 1.00 and digits k=8 <= 0.50). Fit times
+a "target met" line (no ratio above 1.00 and digits k=8 <= 0.50; a ratio
+within 0.001 of 1 counts as 1: the PCA start restored in float32). Fit times
 are wall-clock on ``--threads`` torch threads and are noisy on a shared
 machine.
 
@@ -58,6 +59,9 @@ HELD_OUT_SETS = ("ionosphere", "letter", "musk", "satimage-2", "annthyroid", "sh
 MAX_ROWS = 3000
 TARGET_RATIO = 1.00
 TARGET_DIGITS_K8 = 0.50
+# A ratio counts as above the target beyond this margin: restoring the PCA
+# start in float32 gives 1.0000x, not exactly 1.
+MARGIN = 1e-3
 
 
 def parse_value(text):
@@ -157,7 +161,7 @@ def summary(title, rows):
         f"  {title:<18} {len(rows):>2} cases: worst {worst[2]:.3f} "
         f"({worst[0]} k={worst[1]}), "
         f"geometric mean {np.exp(np.mean(np.log(ratios))):.3f}, "
-        f"{int((np.round(ratios, 2) > TARGET_RATIO).sum())} above {TARGET_RATIO:.2f}"
+        f"{int((ratios > TARGET_RATIO + MARGIN).sum())} above {TARGET_RATIO:.2f}"
     )
 
 
@@ -250,10 +254,8 @@ def main(argv=None):
         print(f"digits k=8: {digits8[0]:.3f}x PCA's test MSE")
     for name, k, err in exact:
         print(f"{name} k={k}: k >= n_features, PCA exact; AE test MSE {err:.2e}")
-    # Ratios are compared as printed, to 2 decimals: restoring the PCA start
-    # in float32 gives 1.0000x, not exactly 1.
-    ok = round(worst[3], 2) <= TARGET_RATIO and all(
-        round(r, 2) <= TARGET_DIGITS_K8 for r in digits8
+    ok = worst[3] <= TARGET_RATIO + MARGIN and all(
+        r <= TARGET_DIGITS_K8 for r in digits8
     )
     scope = "" if digits8 else " (digits k=8 not run)"
     print(
