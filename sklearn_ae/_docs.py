@@ -60,11 +60,14 @@ _PARAMETERS = {
     ),
     "max_iter": ("int", "Maximum number of epochs."),
     "early_stopping": (
-        "bool",
+        'bool or "auto"',
         "Hold out ``validation_fraction`` of the rows and stop when their loss "
-        "has not improved by ``tol`` for ``n_iter_no_change`` epochs. Without "
-        "it the training loss is monitored the same way. Either way the "
-        "weights of the best epoch are restored.",
+        "has not improved by ``tol`` for ``n_iter_no_change`` epochs; the "
+        "starting network (the PCA start) competes on those rows too, so the "
+        "result is never worse than the start on them. Without it the "
+        "training loss is monitored the same way. Either way the weights of "
+        'the best epoch are restored. "auto" turns it on for fewer than 1,000 '
+        "rows (when at least 10 are held out), where a network overfits.",
     ),
     "validation_fraction": (
         "float",

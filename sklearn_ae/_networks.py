@@ -177,6 +177,15 @@ class DenseDecoder(nn.Module):
     ):
         super().__init__()
         n_outputs = mean.shape[0]
+        if output_activation == "sigmoid":
+            # Start linearised at the target's mean m: sigmoid(logit(m) + d / s)
+            # is about m + d with s = m (1 - m), so the linear start (PCA's)
+            # is kept rather than squashed.
+            m = mean.clamp(0.01, 0.99)
+            slope = m * (1 - m)
+            mean, scale = torch.log(m / (1 - m)), scale / slope
+            if components is not None:
+                components = components / slope
         self.register_buffer("mean", mean.clone())
         self.register_buffer("scale", scale.clone())
         if code_scale is None:

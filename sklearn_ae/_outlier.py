@@ -183,6 +183,10 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         "_part_scale",
     )
 
+    # Scores compare raw residuals: keep the output unbounded (not measured
+    # with a sigmoid on [0, 1] data).
+    _sigmoid_for_unit_range = False
+
     _parameter_constraints: dict = {
         **_BaseAutoencoder._parameter_constraints,
         "n_components": [

@@ -10,6 +10,7 @@ never see skorch: they get back a fitted net and plain Python loss curves.
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, replace
 
@@ -145,6 +146,41 @@ class ProgressBar(Callback):
         state = self.__dict__.copy()
         state.pop("bar_", None)
         return state
+
+
+class StartCompetes(Callback):
+    """The starting network (e.g. the PCA start) competes with the trained one.
+
+    Before the first epoch, the loss of the network as built is measured on
+    the validation rows (with early stopping), else on the training rows,
+    the way validation measures it (:func:`mean_loss`). After training (and
+    after early stopping has restored its best epoch), the same loss is
+    measured again: if training did not beat the start, the starting weights
+    come back. With held-out rows this keeps a model that is never worse
+    than its start on data it did not train on; without, it undoes a
+    training whose loss rose (a learning rate too high, yet finite).
+    """
+
+    def on_train_begin(self, net, **kwargs):
+        self.rows_ = self.start_loss_ = self.start_weights_ = None
+        self.kept_start_ = False
+
+    def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
+        if self.rows_ is not None:
+            return
+        self.rows_ = dataset_valid if dataset_valid is not None else dataset_train
+        self.start_loss_ = mean_loss(net, self.rows_)
+        self.start_weights_ = copy.deepcopy(net.module_.state_dict())
+
+    def on_train_end(self, net, **kwargs):
+        # Neither the rows nor the weights stay in the (pickled) net.
+        rows, self.rows_ = self.rows_, None
+        weights, self.start_weights_ = self.start_weights_, None
+        if rows is None or not net.history or "train_loss" not in net.history[-1]:
+            return  # interrupted within an epoch: the best epoch stands
+        if mean_loss(net, rows) > self.start_loss_:
+            net.module_.load_state_dict(weights)
+            self.kept_start_ = True
 
 
 class AutoencoderNet(NeuralNet):
@@ -317,6 +353,7 @@ class TrainResult:
     stopped_early: bool
     interrupted: bool
     kept_start: bool = False
+    validated: bool = False
 
 
 def train(module, dataset, settings):
@@ -329,20 +366,7 @@ def train(module, dataset, settings):
     inf loss raises ``ValueError``.
     """
     net = build_net(module, settings)
-    start = None
-    if settings.start_is_candidate and not settings.accelerate:
-        # The starting network (e.g. the PCA start) is a candidate too:
-        # training that ends worse than it (a learning rate so high that
-        # the loss rises, yet stays finite) gives it back.
-        net.initialize()
-        start = {k: v.detach().clone() for k, v in net.module_.state_dict().items()}
-        start_loss = mean_loss(net, dataset)
     net.fit(dataset, None)
-    if start is not None and mean_loss(net, dataset) > start_loss:
-        net.module_.load_state_dict(start)
-        result = collect(net)
-        result.kept_start = True
-        return result
     if settings.accelerate:
         # The accelerator holds process-wide state and does not pickle: hand
         # back a plain net around the trained (unwrapped) module.
@@ -389,6 +413,8 @@ def build_net(module, settings):
             ),
         )
     ]
+    if s.start_is_candidate and not s.accelerate:
+        callbacks.append(("start_competes", StartCompetes()))
     if s.learning_rate == "adaptive":
         callbacks.append(
             (
@@ -457,10 +483,15 @@ def collect(net):
     validation = None
     if net.train_split is not None:
         validation = [float(row["valid_loss"]) for row in rows if "valid_loss" in row]
-    stopper = dict(net.callbacks_)["early_stopping"]
+    callbacks = dict(net.callbacks_)
+    stopper = callbacks["early_stopping"]
     stopped_early = stopper.misses_ >= stopper.patience
+    start = callbacks.get("start_competes")
+    kept_start = start is not None and start.kept_start_
     monitored = validation if validation is not None else loss_curve
     best = min(monitored) if monitored else float("nan")
+    if kept_start:
+        best = start.start_loss_
     return TrainResult(
         net=net,
         loss_curve=loss_curve,
@@ -470,4 +501,6 @@ def collect(net):
         stopped_early=stopped_early,
         # skorch's EarlyStopping also ends training with a KeyboardInterrupt.
         interrupted=getattr(net, "interrupted_", False) and not stopped_early,
+        kept_start=kept_start,
+        validated=net.train_split is not None,
     )

@@ -74,7 +74,7 @@ class AutoencoderTransformer(
         learning_rate="adaptive",
         batch_size="auto",
         max_iter=200,
-        early_stopping=False,
+        early_stopping="auto",
         validation_fraction=0.1,
         n_iter_no_change=10,
         tol=1e-4,

@@ -287,3 +287,14 @@ def test_each_module_imports_alone():
             [sys.executable, "-c", f"import {name}"], capture_output=True, text=True
         )
         assert result.returncode == 0, (name, result.stderr[-500:])
+
+
+def test_partial_fit_after_an_early_stopping_fit(X):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ae = AutoencoderTransformer(
+            2, early_stopping=True, max_iter=5, random_state=0
+        ).fit(X)
+    n_iter = ae.n_iter_
+    ae.partial_fit(X)
+    assert ae.n_iter_ == n_iter + 1
