@@ -4,11 +4,16 @@ import json
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+import sklearn_ae
 from sklearn_ae import AutoencoderOutlierDetector
+
+# The child process imports the same sklearn_ae as this one.
+_ROOT = str(Path(sklearn_ae.__file__).resolve().parents[1])
 
 
 def _ads_like(n=600, n_features=1500, n_outliers=10, seed=0):
@@ -44,18 +49,19 @@ def test_auto_widths_are_capped_and_parameters_grow_linearly():
 
 
 def test_auto_max_samples_shrinks_with_the_features():
-    X = np.random.RandomState(0).normal(size=(3000, 2000))
+    X = np.random.RandomState(0).normal(size=(600, 2500))
     detector = AutoencoderOutlierDetector(max_iter=1, random_state=0).fit(X)
-    assert detector.max_samples_ < 3000
+    assert detector.max_samples_ < 600
     assert detector.max_samples_ * X.shape[1] <= 2**20 + X.shape[1]
     # An explicit max_samples is kept.
-    fixed = AutoencoderOutlierDetector(max_samples=1000, max_iter=1, random_state=0)
-    assert fixed.fit(X).max_samples_ == 1000
+    fixed = AutoencoderOutlierDetector(max_samples=300, max_iter=1, random_state=0)
+    assert fixed.fit(X).max_samples_ == 300
 
 
 _CHILD = textwrap.dedent(
     """
-    import json, resource, warnings
+    import json, resource, sys, warnings
+    sys.path.insert(0, {root!r})
     import numpy as np, torch
     from sklearn_ae import AutoencoderOutlierDetector
 
@@ -84,7 +90,7 @@ def test_memory_on_wide_data_is_bounded():
     # features the network alone (weights, gradients, Adam's moments) took
     # ~2 GB more; with capped widths it takes about 0.1 GB.
     result = subprocess.run(
-        [sys.executable, "-c", _CHILD.format(n_features=8000)],
+        [sys.executable, "-c", _CHILD.format(root=_ROOT, n_features=8000)],
         capture_output=True,
         text=True,
         timeout=300,
