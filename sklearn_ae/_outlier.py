@@ -16,18 +16,31 @@ from sklearn_ae._sklearn_compat import Interval, RealNotInt, StrOptions
 from sklearn_ae._utils import assign_params, derive_seed, fit_method
 
 # Code widths of the members with n_components="auto", as shares of the
-# number of features: from a tight bottleneck (10%) to a loose one (50%).
+# number of features: from a tight bottleneck (10%) to a loose one (50%) ...
 _AUTO_SHARES = (0.1, 0.5)
+
+# ... of at most 2 * _MAX_WIDTH features: on wider data the widths stay at
+# those of 2 * _MAX_WIDTH features (e.g. 6, 14 and 32), so that the network
+# and the PCA start grow linearly with the number of features, not with its
+# square.
+_MAX_WIDTH = 32
 
 # contamination="auto" flags scores below Q1 - _FENCE * IQR of the training
 # scores (Tukey's fence, the lower whisker of a box plot).
 _FENCE = 1.5
 
-# Rows kept when max_samples="auto".
+# Rows kept when max_samples="auto": at most _AUTO_MAX_SAMPLES, and at most
+# _AUTO_VALUES / n_features (but at least _AUTO_MIN_SAMPLES), so that the
+# training cost stays linear in the number of features.
 _AUTO_MAX_SAMPLES = 10_000
+_AUTO_VALUES = 2**20
+_AUTO_MIN_SAMPLES = 256
 
-# Training rows used to estimate the error scales (bounded memory).
+# Training rows used to estimate the error scales: at most _STATS_SAMPLE, and
+# at most _STATS_VALUES / (n_estimators * n_features) (but at least
+# _AUTO_MIN_SAMPLES), so that the residuals held stay bounded.
 _STATS_SAMPLE = 10_000
+_STATS_VALUES = 2**23
 
 # The error scale of a feature is the root mean square of its errors over the
 # rows below this quantile: robust to the outliers in the training data.
@@ -40,8 +53,14 @@ _SCALE_FLOOR = 0.1
 
 # The neighbour term: mean distance from a row's code to its nearest
 # _NEIGHBORS codes among up to _REFERENCE training rows (kept in the model).
+# 5 neighbours scored better on ADBench's letter, but missed a cluster of 8
+# outliers (its rows are each other's nearest codes: masking); fewer
+# reference rows (500, 1000) scored worse on letter.
 _NEIGHBORS = 10
 _REFERENCE = 2000
+
+# Training rows on which the medians of the score's parts are measured.
+_PART_SAMPLE = 2000
 
 
 def _robust_scale(values):
@@ -71,7 +90,8 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
     ``predict`` (+1 inlier, -1 outlier) and ``fit_predict``.
 
     ``n_estimators`` autoencoders of different code widths (with
-    ``n_components="auto"``, from 10% to 50% of the number of features) are
+    ``n_components="auto"``, from 10% to 50% of the number of features, at
+    most 32) are
     trained side by side, as one network, through the package's training
     engine, on up to ``max_samples`` rows. Each member judges a row in two
     parts. The first is the mean over the features of its squared
@@ -93,6 +113,9 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         geometrically from 10% to 50% of the number of features (at least
         1), e.g. 2, 4 and 10 for 20 features: tight bottlenecks catch rows
         off the data's main structure, loose ones rows with unusual detail.
+        Beyond 64 features the widths stay at 6, 14 and 32 (shares of 64),
+        so that the cost of fit and scoring grows linearly with the number
+        of features.
     contamination : "auto" or float, default="auto"
         Share of outliers expected in the training data, which sets the
         threshold ``offset_``. A float in (0, 0.5] puts ``offset_`` at that
@@ -106,8 +129,9 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
     max_samples : "auto", int or float, default="auto"
         Rows drawn at random (the same rows for every member) to train on:
         an int is a number of rows, a float a share of them, "auto" is
-        ``min(n_samples, 10_000)``. Bounds the training time on large data;
-        the scores are computed for every row.
+        ``min(n_samples, 10_000, max(256, 2**20 // n_features))`` (674 rows
+        of 1,555 features, say). Bounds the training time on large or wide
+        data; the scores are computed for every row.
     hidden_layer_sizes : int or tuple of int, default=(64,)
         Widths of each member's encoder hidden layers; the decoder mirrors
         them.
@@ -115,7 +139,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         Training loss. The scores always use squared errors.
     init : {"pca", "random"}, default="pca"
         "pca" starts each member from the PCA solution of its width.
-    max_iter : int, default=30
+    max_iter : int, default=10
         Maximum number of epochs. A budget, not a convergence target: an
         autoencoder trained to convergence also learns to reconstruct the
         outliers in its training data, so no ``ConvergenceWarning`` is
@@ -220,10 +244,10 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         loss="mse",
         init="pca",
         solver="adam",
-        learning_rate_init=1e-3,
-        learning_rate="adaptive",
+        learning_rate_init=1e-2,
+        learning_rate="cosine",
         batch_size="auto",
-        max_iter=30,
+        max_iter=10,
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,
@@ -386,11 +410,13 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
             shares = [math.sqrt(_AUTO_SHARES[0] * _AUTO_SHARES[1])]
         else:
             shares = np.geomspace(*_AUTO_SHARES, self.n_estimators)
+        n_features = min(n_features, 2 * _MAX_WIDTH)
         return tuple(max(1, int(round(share * n_features))) for share in shares)
 
     def _resolve_max_samples(self, n_samples):
         if self.max_samples == "auto":
-            return min(n_samples, _AUTO_MAX_SAMPLES)
+            wide = max(_AUTO_MIN_SAMPLES, _AUTO_VALUES // self.n_features_in_)
+            return min(n_samples, _AUTO_MAX_SAMPLES, wide)
         if isinstance(self.max_samples, Integral):
             return min(n_samples, int(self.max_samples))
         return max(1, int(math.ceil(self.max_samples * n_samples)))
@@ -417,10 +443,11 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
 
     def _set_score_statistics(self, X, rng):
         """Scales, centre and reference codes of the score, from training rows."""
-        n = X.shape[0]
-        if n > _STATS_SAMPLE:
-            X = X[np.sort(rng.choice(n, _STATS_SAMPLE, replace=False))]
-        n_members, n_features = len(self.n_components_), X.shape[1]
+        n, n_members, n_features = X.shape[0], len(self.n_components_), X.shape[1]
+        limit = _STATS_VALUES // (n_members * n_features)
+        limit = min(_STATS_SAMPLE, max(_AUTO_MIN_SAMPLES, limit))
+        if n > limit:
+            X = X[np.sort(rng.choice(n, limit, replace=False))]
         width = n_members * n_features
         parts = self._map_batches(
             X, self._raw_parts, width + sum(self.n_components_), np.float64
@@ -438,6 +465,10 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         self._code_reference = (
             (codes[reference] - self._code_center) / self._code_scale
         ).astype(np.float32)
+        # The parts' medians need fewer rows than the error scales: the
+        # neighbour part costs a distance to every reference code per row.
+        if X.shape[0] > _PART_SAMPLE:
+            X = X[np.sort(rng.choice(X.shape[0], _PART_SAMPLE, replace=False))]
         terms = self._map_batches(
             X, self._member_parts, 2 * n_members, np.float64, self._reference_width()
         )
