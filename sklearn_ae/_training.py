@@ -14,10 +14,11 @@ import copy
 import math
 from dataclasses import dataclass, replace
 
+import numpy as np
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import Callback, EarlyStopping, LRScheduler, PassthroughScoring
-from skorch.utils import noop, to_tensor
+from skorch.callbacks import Callback, EarlyStopping, LRScheduler
+from skorch.utils import TeeGenerator, noop, to_tensor
 
 from sklearn_ae._losses import reconstruction_loss
 from sklearn_ae._utils import n_rows, seeded, take_rows
@@ -201,12 +202,18 @@ class AutoencoderNet(NeuralNet):
 
     @property
     def _default_callbacks(self):
-        # skorch's defaults also time epochs and format a log line for every
-        # epoch; keep only the loss bookkeeping.
-        return [
-            ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
-            ("valid_loss", PassthroughScoring(name="valid_loss")),
-        ]
+        # skorch's defaults time epochs, format a log line for every epoch and
+        # average the batch losses from per-batch history rows
+        # (PassthroughScoring); the epoch losses are computed in
+        # ``run_single_epoch`` and recorded by ``on_epoch_end`` instead.
+        return []
+
+    def _to_device(self, x):
+        """``x`` (a batch tensor, or anything skorch's ``to_tensor`` takes) on
+        the training device (``Tensor.to`` returns a tensor already there)."""
+        if isinstance(x, torch.Tensor):
+            return x.to(self._batch_device())
+        return to_tensor(x, device=self._batch_device())
 
     def fit_loop(self, X, y=None, epochs=None, **fit_params):
         # skorch's partial_fit ends training quietly on KeyboardInterrupt
@@ -222,7 +229,7 @@ class AutoencoderNet(NeuralNet):
     def get_loss(self, y_pred, y_true, X=None, training=False):
         reconstruction, code = y_pred
         target = X if y_true is None else y_true
-        target = to_tensor(target, device=self._batch_device())
+        target = self._to_device(target)
         if reconstruction.dim() == target.dim() + 1:
             # An ensemble module stacks its members' reconstructions on
             # dimension 1: each member is compared with the same target.
@@ -239,43 +246,157 @@ class AutoencoderNet(NeuralNet):
         loss.backward()
 
     def infer(self, x, **fit_params):
-        return self.module_(to_tensor(x, device=self._batch_device()), **fit_params)
+        return self.module_(self._to_device(x), **fit_params)
 
-    def train_step_single(self, batch, **fit_params):
-        self._set_training(True)
-        Xi, yi = batch
-        Xi = to_tensor(Xi, device=self._batch_device())
-        target = Xi if yi is None else yi
-        if self.corrupt is not None:
-            Xi = self.corrupt(Xi)
-        y_pred = self.infer(Xi, **fit_params)
-        loss = self.get_loss(y_pred, target, X=Xi, training=True)
-        if not torch.isfinite(loss):
-            raise ValueError(
-                f"The training loss became {loss.item()} at epoch "
-                f"{len(self.history)}: training diverged. Lower "
-                f"learning_rate_init (now {self.lr}) or scale the data, e.g. "
-                "with sklearn.preprocessing.StandardScaler."
+    # The training loop. skorch's own loop adds a fixed cost to every batch
+    # (~0.1-0.3 ms measured against a hand-written loop, 10-20% of a small
+    # network's step at batch size 32), none of it needed here: setting train
+    # mode on every submodule at every batch, notifying every callback of
+    # every batch, two history rows per batch to average the epoch loss from,
+    # a closure and an accumulator around each optimizer step, and a separate
+    # ``isfinite`` check beside the ``.item()`` of the loss. The overrides
+    # below do the same work once per epoch, or only for the callbacks that
+    # implement a batch-level hook.
+
+    def _listeners(self, event):
+        """Bound ``event`` hooks of the net and of the callbacks that define
+        one (skorch's no-op defaults, and the net's per-batch history row,
+        left out)."""
+        hooks = []
+        if getattr(type(self), event) is not getattr(NeuralNet, event):
+            hooks.append(getattr(self, event))
+        default = getattr(Callback, event)
+        for _, callback in self.callbacks_:
+            if getattr(type(callback), event, None) is not default:
+                hooks.append(getattr(callback, event))
+        return hooks
+
+    def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
+        super().on_epoch_begin(
+            net, dataset_train=dataset_train, dataset_valid=dataset_valid, **kwargs
+        )
+        self._epoch_losses_ = {}
+
+    def on_epoch_end(self, net, dataset_train=None, dataset_valid=None, **kwargs):
+        """Record the epoch's ``train_loss`` (and ``valid_loss``): the mean of
+        the batch losses weighted by the batch sizes, as skorch's
+        ``PassthroughScoring`` computes it, with its ``*_best`` flags.
+
+        The net is notified before the callbacks, so early stopping, the
+        learning-rate schedule and the progress bar see these losses. An
+        epoch interrupted before its end records none.
+        """
+        super().on_epoch_end(
+            net, dataset_train=dataset_train, dataset_valid=dataset_valid, **kwargs
+        )
+        for prefix, (losses, sizes) in getattr(self, "_epoch_losses_", {}).items():
+            if not losses:
+                continue
+            name = prefix + "_loss"
+            loss = np.average(losses, weights=sizes)
+            earlier = [row[name] for row in list(self.history)[:-1] if name in row]
+            self.history.record(name, loss)
+            self.history.record(
+                name + "_best", bool(loss < min(earlier, default=np.inf))
             )
-        self._backward(loss)
-        return {"loss": loss, "y_pred": y_pred}
+        self._epoch_losses_ = {}
+
+    def on_train_end(self, net, X=None, y=None, **kwargs):
+        super().on_train_end(net, X=X, y=y, **kwargs)
+        self.__dict__.pop("_epoch_losses_", None)  # left by an interrupted epoch
 
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        if iterator is None:
+            return
         if training or self.corrupt is None:
-            return super().run_single_epoch(
-                iterator, training, prefix, step_fn, **fit_params
-            )
+            self._run_batches(iterator, training, prefix, step_fn, **fit_params)
+            return
         # Validation of a corrupting net measures what it is trained for
         # (clean outputs from corrupted inputs) on the same noise every
         # epoch, so that epochs compare; the forked RNG leaves the training
         # noise stream as it was.
         with seeded(_VALIDATION_NOISE_SEED, torch.device(self._batch_device())):
-            super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
+            self._run_batches(iterator, training, prefix, step_fn, **fit_params)
+
+    def _run_batches(self, iterator, training, prefix, step_fn, **fit_params):
+        begin = self._listeners("on_batch_begin")
+        end = self._listeners("on_batch_end")
+        # Once per epoch: no callback here switches modes between batches
+        # (the step functions check the top module's flag, for other callers).
+        self._set_training(training)
+        losses, sizes = [], []
+        self._grad_listeners_ = self._listeners("on_grad_computed")
+        try:
+            for batch in iterator:
+                for hook in begin:
+                    hook(self, batch=batch, training=training)
+                step = step_fn(batch, **fit_params)
+                value = step.get("loss_value")
+                losses.append(step["loss"].item() if value is None else value)
+                sizes.append(batch[0].shape[0])  # a tensor from BatchIterator
+                for hook in end:
+                    hook(self, batch=batch, training=training, **step)
+        finally:
+            del self._grad_listeners_
+        self.history.record(prefix + "_batch_count", len(losses))
+        if not hasattr(self, "_epoch_losses_"):
+            self._epoch_losses_ = {}
+        self._epoch_losses_[prefix] = (losses, sizes)
+
+    def train_step(self, batch, **fit_params):
+        """One optimizer step on ``batch``, without skorch's closure.
+
+        skorch hands the optimizer a closure for the solvers that evaluate
+        the loss several times per step (LBFGS); Adam, AdamW and SGD evaluate
+        it once, so computing the gradient first and then stepping is the
+        same computation. The accelerate mixin wraps this in its
+        ``accumulate`` context and its optimizer's ``step`` applies the
+        gradient scaler, as its own ``_step_optimizer`` does.
+        """
+        self._zero_grad_optimizer()
+        step = self.train_step_single(batch, **fit_params)
+        listeners = self.__dict__.get("_grad_listeners_")  # set per epoch
+        if listeners is None:
+            listeners = self._listeners("on_grad_computed")
+        for hook in listeners:
+            hook(
+                self,
+                named_parameters=TeeGenerator(self.get_all_learnable_params()),
+                batch=batch,
+                training=True,
+            )
+        for name in self._optimizers:
+            getattr(self, name + "_").step()
+        return step
+
+    def train_step_single(self, batch, **fit_params):
+        if not self.module_.training:
+            self._set_training(True)
+        Xi, yi = batch
+        Xi = self._to_device(Xi)
+        target = Xi if yi is None else self._to_device(yi)
+        if self.corrupt is not None:
+            Xi = self.corrupt(Xi)
+        y_pred = self.infer(Xi, **fit_params)
+        loss = self.get_loss(y_pred, target, X=Xi, training=True)
+        # One synchronisation gives both the divergence check and the value
+        # recorded for the epoch loss.
+        value = loss.item()
+        if not math.isfinite(value):
+            raise ValueError(
+                f"The training loss became {value} at epoch "
+                f"{len(self.history)}: training diverged. Lower "
+                f"learning_rate_init (now {self.lr}) or scale the data, e.g. "
+                "with sklearn.preprocessing.StandardScaler."
+            )
+        self._backward(loss)
+        return {"loss": loss, "y_pred": y_pred, "loss_value": value}
 
     def validation_step(self, batch, **fit_params):
-        self._set_training(False)
+        if self.module_.training:
+            self._set_training(False)
         Xi, yi = batch
-        Xi = to_tensor(Xi, device=self._batch_device())
+        Xi = self._to_device(Xi)
         target = Xi if yi is None else yi
         inputs = Xi if self.corrupt is None else self.corrupt(Xi)
         with torch.no_grad():
