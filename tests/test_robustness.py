@@ -118,7 +118,10 @@ def interrupt_at(monkeypatch):
 def test_keyboard_interrupt_reaches_caller_and_keeps_best_epochs(interrupt_at):
     interrupt_at(4)
     X = np.random.RandomState(0).normal(size=(200, 6))
-    ae = AutoencoderTransformer(2, max_iter=50, random_state=0)
+    # A random start, which the 4 epochs beat: their best weights are kept.
+    ae = AutoencoderTransformer(
+        2, init="random", early_stopping=False, max_iter=50, random_state=0
+    )
     with pytest.raises(KeyboardInterrupt, match="interrupted after 4 epochs"):
         ae.fit(X)
     assert ae.n_iter_ == 4

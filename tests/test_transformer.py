@@ -34,7 +34,9 @@ def _curve(n=300, seed=0):
 
 def test_loss_decreases(sample):
     X, _ = sample
-    ae = AutoencoderTransformer(4, init="random", max_iter=30, random_state=0).fit(X)
+    ae = AutoencoderTransformer(
+        4, init="random", early_stopping=False, max_iter=30, random_state=0
+    ).fit(X)
     assert len(ae.loss_curve_) == ae.n_iter_
     assert ae.loss_curve_[-1] < 0.5 * ae.loss_curve_[0]
     assert ae.best_loss_ == pytest.approx(min(ae.loss_curve_))
@@ -51,7 +53,15 @@ def test_beats_pca_on_a_curved_manifold():
 
 def test_pca_init_starts_from_pca(sample):
     X, _ = sample
-    ae = AutoencoderTransformer(5, max_iter=1, learning_rate_init=1e-12, random_state=0)
+    # An identity output: a sigmoid (the default for data in [0, 1]) starts
+    # from PCA linearised at the mean, close to it but not exactly on it.
+    ae = AutoencoderTransformer(
+        5,
+        output_activation="identity",
+        max_iter=1,
+        learning_rate_init=1e-12,
+        random_state=0,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         ae.fit(X)
@@ -133,7 +143,9 @@ def test_early_stopping_records_validation_and_restores_best(sample):
     assert ae.n_iter_ < 200
     assert len(ae.validation_scores_) == ae.n_iter_
     assert ae.best_loss_ == pytest.approx(-max(ae.validation_scores_))
-    no_es = AutoencoderTransformer(2, max_iter=3, tol=0, random_state=0)
+    no_es = AutoencoderTransformer(
+        2, early_stopping=False, max_iter=3, tol=0, random_state=0
+    )
     with pytest.warns(ConvergenceWarning, match="max_iter=3"):
         no_es.fit(X)
     assert no_es.validation_scores_ is None
@@ -142,7 +154,9 @@ def test_early_stopping_records_validation_and_restores_best(sample):
 def test_convergence_warning_advice_fits_the_settings(sample):
     X, _ = sample
     with pytest.warns(ConvergenceWarning, match="set early_stopping=True"):
-        AutoencoderTransformer(2, max_iter=2, tol=0, random_state=0).fit(X)
+        AutoencoderTransformer(
+            2, early_stopping=False, max_iter=2, tol=0, random_state=0
+        ).fit(X)
     with pytest.warns(ConvergenceWarning, match="Increase max_iter or tol") as record:
         AutoencoderTransformer(
             2, max_iter=2, tol=0, early_stopping=True, random_state=0
@@ -331,3 +345,23 @@ def test_verbose_shows_progress(sample, capsys):
         AutoencoderTransformer(2, max_iter=3, verbose=1, random_state=0).fit(X)
     err = capsys.readouterr().err
     assert "3/3" in err and "loss=" in err
+
+
+def test_never_worse_than_pca_on_held_out_rows_of_small_data():
+    # wine, 124 training rows: the network alone overfits (1.13x PCA's test
+    # error at k=2); early_stopping="auto" holds out rows on which the PCA
+    # start competes, so the result cannot be worse than PCA there.
+    from sklearn.datasets import load_wine
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    X, _ = load_wine(return_X_y=True)
+    X_train, X_test = train_test_split(X, test_size=0.3, random_state=0)
+    scaler = StandardScaler().fit(X_train)
+    X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    pca = PCA(2).fit(X_train)
+    pca_err = np.mean((pca.inverse_transform(pca.transform(X_test)) - X_test) ** 2)
+    ae = AutoencoderTransformer(2, random_state=0).fit(X_train)
+    assert ae.validation_scores_ is not None  # "auto" turned early stopping on
+    ae_err = -ae.score(X_test)
+    assert ae_err <= pca_err * 1.001
