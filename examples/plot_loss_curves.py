@@ -53,15 +53,13 @@ models = {
     ),
 }
 for name, model in models.items():
-    # An estimator whose loss is still improving when max_iter ends the
-    # training says so with a ConvergenceWarning; we print it in one line.
+    # When max_iter ends a training whose loss is still improving, the
+    # estimator warns with a ConvergenceWarning; we report that in one line.
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         model.fit(X_small)
-    for warning in caught:
-        if warning.category is not ConvergenceWarning:
-            continue
-        print(f"{name}: {warning.category.__name__}: {warning.message}")
+    if any(w.category is ConvergenceWarning for w in caught):
+        print(f"{name}: ConvergenceWarning, max_iter={model.max_iter} reached")
 
 # %%
 # A ``ConvergenceWarning`` printed above means that run was still improving
