@@ -66,7 +66,11 @@ class Recipe:
     their outputs on dimension 1 (even with one member);
     ``encoder_outputs`` is how many encoder outputs a code unit takes (two
     for a Gaussian posterior's mean and log-variance); ``finish`` turns a
-    built member into the module to train.
+    built member into the module to train. ``extra_targets`` is how many
+    last columns of the target only the loss reads (a classifier's labels):
+    the decoder outputs the others. ``epochs`` overrides ``max_iter`` (one
+    phase of a fit); ``validation_rows`` are the positions of the rows early
+    stopping may hold out (None: any row).
     """
 
     widths: tuple
@@ -77,6 +81,9 @@ class Recipe:
     encoder_outputs: int = 1
     finish: object = None
     warn_unconverged: bool = True
+    extra_targets: int = 0
+    epochs: object = None
+    validation_rows: object = None
 
 
 class _BaseAutoencoder(BaseEstimator):
@@ -230,7 +237,7 @@ class _BaseAutoencoder(BaseEstimator):
             learning_rate="constant" if partial else self.learning_rate,
             alpha=self.alpha,
             batch_size=int(max(1, min(batch_size, n_samples))),
-            max_iter=1 if partial else self.max_iter,
+            max_iter=1 if partial else (recipe.epochs or self.max_iter),
             early_stopping=self.early_stopping and not partial,
             validation_fraction=self.validation_fraction,
             n_iter_no_change=self.n_iter_no_change,
@@ -238,6 +245,7 @@ class _BaseAutoencoder(BaseEstimator):
             device=str(device),
             verbose=0 if partial else self.verbose,
             accelerate=self.accelerate and not partial,
+            validation_rows=recipe.validation_rows,
         )
 
     def _fit_network(self, X, Y=None, *, partial=False):
@@ -270,11 +278,15 @@ class _BaseAutoencoder(BaseEstimator):
             with seeded(seed, device):
                 recipe = self._recipe(X)
                 _check_code_width(max(recipe.widths), X.shape[1])
+                width = target.shape[1] - recipe.extra_targets
                 stats = self._architecture().statistics(
-                    sample_rows(X, seed), sample_rows(target, seed), max(recipe.widths), seed
+                    sample_rows(X, seed),
+                    sample_rows(target, seed)[:, :width],
+                    max(recipe.widths),
+                    seed,
                 )
                 module = self._architecture().build_module(
-                    self.n_features_in_, target.shape[1], recipe, stats
+                    self.n_features_in_, width, recipe, stats
                 )
                 settings = self._settings(recipe, X.shape[0], device, partial=partial)
                 result = train(module, dataset, settings)
@@ -289,7 +301,7 @@ class _BaseAutoencoder(BaseEstimator):
         result.net.module_.eval()
         self._net = result.net
         self._interrupted = result.interrupted
-        self._target_width = int(target.shape[1])
+        self._target_width = int(target.shape[1] - self._recipe().extra_targets)
         self.loss_curve_ = result.loss_curve
         self.validation_scores_ = (
             None
