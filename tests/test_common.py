@@ -4,6 +4,7 @@ import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_ae import (
+    AutoencoderClassifier,
     AutoencoderOutlierDetector,
     AutoencoderRegressor,
     AutoencoderTransformer,
@@ -31,6 +32,7 @@ FAST = [
     AutoencoderTransformer(max_iter=5, sparsity="kl"),
     VariationalAutoencoder(max_iter=5),
     AutoencoderRegressor(max_iter=5),
+    AutoencoderClassifier(max_iter=5),
 ]
 
 
@@ -47,6 +49,7 @@ DEFAULTS = [
     AutoencoderOutlierDetector(random_state=0),
     VariationalAutoencoder(random_state=0),
     AutoencoderRegressor(random_state=0),
+    AutoencoderClassifier(random_state=0),
 ]
 
 
