@@ -10,7 +10,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import ClassifierMixin
 from sklearn.semi_supervised import LabelSpreading
-from sklearn.utils import column_or_1d
+from sklearn.utils import TransformerTags, column_or_1d
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
@@ -231,6 +231,23 @@ class AutoencoderClassifier(ClassifierMixin, _BaseAutoencoder):
         self.n_iter_ = len(self.loss_curve_)
         return self
 
+    def fit_transform(self, X, y):
+        """Fit on ``X`` and ``y``, then give the fine-tuned codes of ``X``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training rows, labelled and unlabelled.
+        y : array-like of shape (n_samples,)
+            Class of each row, ``-1`` for an unlabelled row.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_components)
+            Codes, in X's float dtype.
+        """
+        return self.fit(X, y).transform(X)
+
     def predict_proba(self, X):
         """Probability of each class for each row.
 
@@ -284,6 +301,7 @@ class AutoencoderClassifier(ClassifierMixin, _BaseAutoencoder):
         y_pred : ndarray of shape (n_samples,)
             One of ``classes_`` for each row.
         """
+        check_is_fitted(self)
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
     def transform(self, X):
@@ -356,6 +374,8 @@ class AutoencoderClassifier(ClassifierMixin, _BaseAutoencoder):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True
+        # ``transform`` gives the fine-tuned codes: a transformer too.
+        tags.transformer_tags = TransformerTags(preserves_dtype=["float64", "float32"])
         return tags
 
 
