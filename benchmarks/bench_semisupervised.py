@@ -44,7 +44,6 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
-from sklearn.pipeline import make_pipeline
 from sklearn.semi_supervised import LabelSpreading, SelfTrainingClassifier
 
 from sklearn_ae import AutoencoderClassifier
@@ -74,7 +73,9 @@ class _PCAThenLogReg:
     def fit(self, X, y):
         self.pca = PCA(32, random_state=0).fit(X)
         rows = y != -1
-        self.clf = LogisticRegression(max_iter=1000).fit(self.pca.transform(X[rows]), y[rows])
+        self.clf = LogisticRegression(max_iter=1000).fit(
+            self.pca.transform(X[rows]), y[rows]
+        )
         return self
 
     def score(self, X, y):
@@ -84,7 +85,9 @@ class _PCAThenLogReg:
 def methods(seed):
     return {
         "AutoencoderClassifier": AutoencoderClassifier(random_state=seed),
-        "LogisticRegression (labelled)": _LabelledOnly(LogisticRegression(max_iter=1000)),
+        "LogisticRegression (labelled)": _LabelledOnly(
+            LogisticRegression(max_iter=1000)
+        ),
         "MLPClassifier (labelled)": _LabelledOnly(
             MLPClassifier(max_iter=500, random_state=seed)
         ),
@@ -111,7 +114,14 @@ def digits_tasks():
         X / 16.0, y, test_size=0.3, stratify=y, random_state=0
     )
     for n_labels in (50, 100):
-        yield f"digits, {n_labels} labels", X_train, y_train, X_test, y_test, n_labels // 10
+        yield (
+            f"digits, {n_labels} labels",
+            X_train,
+            y_train,
+            X_test,
+            y_test,
+            n_labels // 10,
+        )
 
 
 def mnist_tasks(folder):
@@ -141,12 +151,22 @@ def run(tasks, seeds):
                     elapsed = time.perf_counter() - start
                 accuracy = estimator.score(X_test, y_test)
                 results.setdefault(method, []).append((accuracy, elapsed))
-                print(f"{name} seed {seed} {method}: {accuracy:.3f} ({elapsed:.1f} s)",
-                      file=sys.stderr, flush=True)
+                print(
+                    f"{name} seed {seed} {method}: {accuracy:.3f} ({elapsed:.1f} s)",
+                    file=sys.stderr,
+                    flush=True,
+                )
         for method, values in results.items():
             values = np.array(values)
-            rows.append((name, method, values[:, 0].mean(), values[:, 0].std(),
-                         values[:, 1].mean()))
+            rows.append(
+                (
+                    name,
+                    method,
+                    values[:, 0].mean(),
+                    values[:, 0].std(),
+                    values[:, 1].mean(),
+                )
+            )
     return rows
 
 

@@ -133,7 +133,11 @@ class AutoencoderClassifier(ClassifierMixin, _BaseAutoencoder):
         "noise_level": [Interval(Real, 0, None, closed="left")],
     }
 
-    _fitted_attributes = (*_BaseAutoencoder._fitted_attributes, "classes_", "_noise_extremes")
+    _fitted_attributes = (
+        *_BaseAutoencoder._fitted_attributes,
+        "classes_",
+        "_noise_extremes",
+    )
 
     def __init__(
         self,
@@ -266,7 +270,11 @@ class AutoencoderClassifier(ClassifierMixin, _BaseAutoencoder):
         X = self._validate_X(X, reset=False)
         module = self._net.module_
         logits = self._map_batches(
-            X, module.logits, len(self.classes_), np.float64, row_floats=len(self.classes_)
+            X,
+            module.logits,
+            len(self.classes_),
+            np.float64,
+            row_floats=len(self.classes_),
         )
         logits -= logits.max(axis=1, keepdims=True)
         proba = np.exp(logits)
@@ -385,7 +393,10 @@ def _unlabelled(y):
         return y == -1
     if y.dtype.kind == "O":
         return np.array(
-            [isinstance(v, Integral) and not isinstance(v, bool) and v == -1 for v in y],
+            [
+                isinstance(v, Integral) and not isinstance(v, bool) and v == -1
+                for v in y
+            ],
             dtype=bool,
         )
     return np.zeros(len(y), dtype=bool)

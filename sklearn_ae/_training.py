@@ -110,7 +110,8 @@ class SeededSplit:
 
     def __call__(self, dataset, y=None, **fit_params):
         n = len(dataset)
-        pool = torch.arange(n) if self.eligible is None else torch.as_tensor(self.eligible)
+        eligible = self.eligible
+        pool = torch.arange(n) if eligible is None else torch.as_tensor(eligible)
         n_valid = max(1, int(round(self.fraction * len(pool))))
         which = "" if self.eligible is None else "labelled "
         if len(pool) - n_valid < 1:

@@ -50,8 +50,9 @@ def test_predict_proba_rows_sum_to_one(digits):
 
 def test_string_labels(digits):
     X, y = digits[0][:300], digits[1][:300]
-    names = np.array(["zero", "one", "two", "three", "four", "five", "six",
-                      "seven", "eight", "nine"])
+    names = np.array(
+        ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+    )
     clf = AutoencoderClassifier(max_iter=10, random_state=0).fit(X, names[y])
     assert set(clf.classes_) == set(names)
     assert set(clf.predict(X)) <= set(names)
@@ -132,7 +133,9 @@ def test_same_seed_same_predictions(digits):
 def test_pandas_pipeline_in_grid_search(digits):
     X, y = digits[0][:300], digits[1][:300]
     frame = pd.DataFrame(X, columns=[f"px{i}" for i in range(64)])
-    pipe = make_pipeline(StandardScaler(), AutoencoderClassifier(max_iter=3, random_state=0))
+    pipe = make_pipeline(
+        StandardScaler(), AutoencoderClassifier(max_iter=3, random_state=0)
+    )
     search = GridSearchCV(pipe, {"autoencoderclassifier__n_components": [4, 16]}, cv=2)
     search.fit(frame, y)
     assert search.predict(frame.iloc[:5]).shape == (5,)
