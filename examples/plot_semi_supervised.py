@@ -48,8 +48,7 @@ def few_labels(y, per_class, seed=0):
 # Logistic regression and a multilayer perceptron see the labelled rows only;
 # label spreading uses the unlabelled rows too, as the autoencoder does
 # (``benchmarks/bench_semisupervised.py`` adds self-training and PCA). The
-# autoencoder trains 50 epochs here to keep the example short (the default is
-# 100).
+# autoencoder runs at its defaults.
 
 
 def labelled_only(estimator):
@@ -68,9 +67,7 @@ def all_rows(estimator):
 
 
 methods = {
-    "AutoencoderClassifier": all_rows(
-        AutoencoderClassifier(max_iter=50, random_state=0)
-    ),
+    "AutoencoderClassifier": all_rows(AutoencoderClassifier(random_state=0)),
     "LabelSpreading": all_rows(LabelSpreading(kernel="knn", n_neighbors=7)),
     "MLPClassifier (labelled rows)": labelled_only(
         MLPClassifier(max_iter=500, random_state=0)

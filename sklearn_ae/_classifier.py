@@ -158,7 +158,7 @@ class AutoencoderClassifier(ClassifierMixin, _BaseAutoencoder):
         learning_rate_init=1e-3,
         learning_rate="constant",
         batch_size="auto",
-        max_iter=100,
+        max_iter=50,
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,
