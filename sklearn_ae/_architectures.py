@@ -120,13 +120,16 @@ class _Architecture:
         """Floats a row holds in the widest layer: sizes inference chunks."""
         return max(n_features, n_outputs, code_width, *self.hidden)
 
-    def build_from_data(self, X, Y, recipe, seed):
+    def build_from_data(self, X, Y, recipe, seed, n_outputs):
         """The module a recipe trains, started from statistics of up to
-        10,000 rows of the inputs ``X`` and targets ``Y``."""
+        10,000 rows of the inputs ``X`` and of the first ``n_outputs``
+        columns of the targets ``Y`` (the others, e.g. class labels, are not
+        the decoder's)."""
         k = max(recipe.widths)
         check_code_width(k, X.shape[1])
-        stats = self.statistics(sample_rows(X, seed), sample_rows(Y, seed), k, seed)
-        return self.build_module(X.shape[1], Y.shape[1], recipe, stats)
+        Ys = sample_rows(Y, seed)[:, :n_outputs]
+        stats = self.statistics(sample_rows(X, seed), Ys, k, seed)
+        return self.build_module(X.shape[1], n_outputs, recipe, stats)
 
     def build_module(self, n_features, n_outputs, recipe, stats=None):
         """The module a recipe trains: one member per code width in

@@ -65,7 +65,11 @@ class Recipe:
     their outputs on dimension 1 (even with one member);
     ``encoder_outputs`` is how many encoder outputs a code unit takes (two
     for a Gaussian posterior's mean and log-variance); ``finish`` turns a
-    built member into the module to train.
+    built member into the module to train. ``extra_targets`` is how many
+    last columns of the target only the loss reads (a classifier's labels):
+    the decoder outputs the others. ``epochs`` overrides ``max_iter`` (one
+    phase of a fit); ``validation_rows`` are the positions of the rows early
+    stopping may hold out (None: any row).
     """
 
     widths: tuple
@@ -76,6 +80,9 @@ class Recipe:
     encoder_outputs: int = 1
     finish: object = None
     warn_unconverged: bool = True
+    extra_targets: int = 0
+    epochs: object = None
+    validation_rows: object = None
 
 
 class _BaseAutoencoder(BaseEstimator):
@@ -240,7 +247,7 @@ class _BaseAutoencoder(BaseEstimator):
             learning_rate="constant" if partial else self.learning_rate,
             alpha=self.alpha,
             batch_size=int(max(1, min(batch_size, n_samples))),
-            max_iter=1 if partial else self.max_iter,
+            max_iter=1 if partial else (recipe.epochs or self.max_iter),
             early_stopping=bool(early_stopping) and not partial,
             validation_fraction=self.validation_fraction,
             n_iter_no_change=self.n_iter_no_change,
@@ -249,6 +256,7 @@ class _BaseAutoencoder(BaseEstimator):
             verbose=0 if partial else self.verbose,
             accelerate=self.accelerate and not partial,
             start_is_candidate=not partial,
+            validation_rows=recipe.validation_rows,
         )
 
     def _fit_network(self, X, Y=None, *, partial=False):
@@ -290,7 +298,9 @@ class _BaseAutoencoder(BaseEstimator):
             self.output_activation_ = self._architecture().output_for(self, target)
             with seeded(seed, device):
                 recipe = self._recipe(X)
-                module = self._architecture().build_from_data(X, target, recipe, seed)
+                module = self._architecture().build_from_data(
+                    X, target, recipe, seed, target.shape[1] - recipe.extra_targets
+                )
                 settings = self._settings(recipe, X.shape[0], device, partial=partial)
                 result = train(module, dataset, settings)
             self.device_ = str(device)
@@ -304,7 +314,7 @@ class _BaseAutoencoder(BaseEstimator):
         result.net.module_.eval()
         self._net = result.net
         self._interrupted = result.interrupted
-        self._target_width = int(target.shape[1])
+        self._target_width = int(target.shape[1] - self._recipe().extra_targets)
         self.loss_curve_ = result.loss_curve
         self.validation_scores_ = (
             None

@@ -140,3 +140,30 @@ class CalibratedGaussianNLL:
         mse = ((pred - target) ** 2).mean()
         var = mse.clamp_min(self.floor)
         return 0.5 * (torch.log(2 * math.pi * var) + mse / var)
+
+
+class ReconstructionAndCrossEntropy:
+    """Reconstruction of every row plus cross-entropy on the labelled ones.
+
+    ``pred`` holds each row's reconstruction followed by ``n_classes``
+    logits; ``target`` the clean row followed by ``n_classes`` class
+    weights: a one-hot row for a labelled row, a pseudo-label scaled by its
+    confidence, or zeros for a row that only teaches the reconstruction. The
+    cross-entropy is averaged over the rows that carry a weight. Picklable,
+    unlike a closure.
+    """
+
+    def __init__(self, name, n_classes, reconstruction_weight=1.0):
+        self.name = name
+        self.n_classes = n_classes
+        self.reconstruction_weight = reconstruction_weight
+
+    def __call__(self, pred, target):
+        c = self.n_classes
+        reconstruction, logits = pred[:, :-c], pred[:, -c:]
+        clean, weights = target[:, :-c], target[:, -c:]
+        loss = self.reconstruction_weight * reconstruction_loss(
+            self.name, reconstruction, clean
+        )
+        carried = (weights.sum(dim=1) > 0).sum().clamp_min(1)
+        return loss - (weights * torch.log_softmax(logits, dim=1)).sum() / carried

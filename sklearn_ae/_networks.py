@@ -509,3 +509,26 @@ class EnsembleDecoder(nn.Module):
             [member(part) for member, part in zip(self.members, parts, strict=True)],
             dim=1,
         )
+
+
+class ClassifierAutoencoder(nn.Module):
+    """An autoencoder with a linear classification head on its code.
+
+    ``forward`` returns ``(outputs, code)``: ``outputs`` holds the flat
+    reconstruction followed by ``n_classes`` logits, one row per input, so
+    the engine's loss compares it with a target of the input's columns
+    followed by the class weights.
+    """
+
+    def __init__(self, autoencoder: nn.Module, n_components: int, n_classes: int):
+        super().__init__()
+        self.encoder = autoencoder.encoder
+        self.decoder = autoencoder.decoder
+        self.head = nn.Linear(n_components, n_classes)
+
+    def logits(self, x):
+        return self.head(self.encoder(x))
+
+    def forward(self, x):
+        z = self.encoder(x)
+        return torch.cat([self.decoder(z).flatten(1), self.head(z)], dim=1), z

@@ -101,24 +101,34 @@ class SeededSplit:
     """Hold out a random ``fraction`` of the rows for validation.
 
     Replaces skorch's ``ValidSplit`` so that the split follows the torch seed
-    and works on :class:`RowsDataset` without copying the data.
+    and works on :class:`RowsDataset` without copying the data. With
+    ``eligible`` (positions of rows, e.g. a classifier's labelled ones) the
+    held-out rows are a ``fraction`` of those only.
     """
 
-    def __init__(self, fraction):
+    def __init__(self, fraction, eligible=None):
         self.fraction = fraction
+        self.eligible = eligible
 
     def __call__(self, dataset, y=None, **fit_params):
         n = len(dataset)
-        n_valid = max(1, int(round(self.fraction * n)))
-        if n - n_valid < 1:
+        eligible = self.eligible
+        pool = torch.arange(n) if eligible is None else torch.as_tensor(eligible)
+        n_valid = max(1, int(round(self.fraction * len(pool))))
+        which = "" if self.eligible is None else "labelled "
+        if len(pool) - n_valid < 1:
             raise ValueError(
                 f"early_stopping=True holds out validation_fraction="
-                f"{self.fraction} of the rows, which leaves no training rows "
-                f"out of n_samples={n}. Pass more rows or set "
-                "early_stopping=False."
+                f"{self.fraction} of the {which}rows, which leaves no {which}"
+                f"training rows out of {len(pool)}. Pass more {which}rows or "
+                "set early_stopping=False."
             )
         order = torch.randperm(n)
-        return dataset.subset(order[n_valid:]), dataset.subset(order[:n_valid])
+        if self.eligible is None:
+            return dataset.subset(order[n_valid:]), dataset.subset(order[:n_valid])
+        held = torch.zeros(n, dtype=torch.bool)
+        held[pool[torch.randperm(len(pool))[:n_valid]]] = True
+        return dataset.subset(order[~held[order]]), dataset.subset(order[held[order]])
 
 
 class ProgressBar(Callback):
@@ -438,9 +448,13 @@ def _accelerated_net_class():
 class TrainSettings:
     """Everything the engine needs besides the module and the rows.
 
-    ``loss`` is a loss name or a callable ``(pred, target) -> scalar``;
-    ``penalty`` an extra term computed from the code; ``corrupt`` a function
-    applied to each training batch (the target stays clean).
+    ``loss`` is a loss name or a callable ``(pred, target) -> scalar``
+    (``pred`` the module's first output, ``target`` the batch's rows of the
+    target, which may hold more columns than the decoder outputs, e.g. a
+    classifier's labels); ``penalty`` an extra term computed from the code;
+    ``corrupt`` a function applied to each training batch (the target stays
+    clean); ``validation_rows`` the positions of the rows that early stopping
+    may hold out (None: any row).
     """
 
     loss: object = "mse"
@@ -462,6 +476,7 @@ class TrainSettings:
     # The starting weights compete with the trained ones (not for a single
     # streamed epoch: partial_fit).
     start_is_candidate: bool = True
+    validation_rows: object = None
 
 
 @dataclass
@@ -584,7 +599,11 @@ def build_net(module, settings):
         iterator_train=BatchIterator,
         iterator_train__shuffle=True,
         iterator_valid=BatchIterator,
-        train_split=SeededSplit(s.validation_fraction) if s.early_stopping else None,
+        train_split=(
+            SeededSplit(s.validation_fraction, s.validation_rows)
+            if s.early_stopping
+            else None
+        ),
         callbacks=callbacks,
         verbose=0,
         loss_name=s.loss,

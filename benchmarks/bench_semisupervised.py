@@ -1,0 +1,197 @@
+"""Semi-supervised accuracy: AutoencoderClassifier against the usual baselines.
+
+Protocol:
+
+- **digits** (``load_digits`` / 16): a 70/30 stratified split (seed 0); N
+  labelled training rows drawn per class (N/10 each, by the run's seed),
+  every other training row unlabelled (``y == -1``); N = 50 and 100.
+- **mnist** (``../shared/data/images/mnist.npz``): the first 20,000 training
+  images / 255, 1,000 of them labelled (100 per class, by the run's seed),
+  scored on the 10,000 test images.
+
+Methods, all in the same run:
+
+- ``AutoencoderClassifier`` (this package, defaults; ``random_state`` = seed);
+- ``LogisticRegression`` and ``MLPClassifier`` on the labelled rows only;
+- ``PCA(32)`` fitted on every training row, then ``LogisticRegression`` on
+  the labelled rows' components;
+- ``LabelSpreading(kernel="knn", n_neighbors=7)`` and
+  ``SelfTrainingClassifier(LogisticRegression())`` on every training row.
+
+Prints test accuracy (mean and standard deviation over the seeds) and fit
+time of each method, as a Markdown table. Torch runs on ``--threads``
+threads (default 1); timings are wall-clock and noisy on a shared machine.
+
+    python benchmarks/bench_semisupervised.py                 # both parts, 3 seeds
+    python benchmarks/bench_semisupervised.py --part digits
+    python benchmarks/bench_semisupervised.py --part mnist --seeds 0
+
+The data folder defaults to ``../shared/data`` beside the repository, or
+``$SKLEARN_AE_DATA``.
+"""
+
+import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.datasets import load_digits
+from sklearn.decomposition import PCA
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+from sklearn.neural_network import MLPClassifier
+from sklearn.semi_supervised import LabelSpreading, SelfTrainingClassifier
+
+from sklearn_ae import AutoencoderClassifier
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import data_dir  # noqa: E402
+
+
+class _LabelledOnly:
+    """Fit ``estimator`` on the labelled rows alone."""
+
+    def __init__(self, estimator):
+        self.estimator = estimator
+
+    def fit(self, X, y):
+        rows = y != -1
+        self.estimator.fit(X[rows], y[rows])
+        return self
+
+    def score(self, X, y):
+        return self.estimator.score(X, y)
+
+
+class _PCAThenLogReg:
+    """PCA(32) on every row, logistic regression on the labelled rows."""
+
+    def fit(self, X, y):
+        self.pca = PCA(32, random_state=0).fit(X)
+        rows = y != -1
+        self.clf = LogisticRegression(max_iter=1000).fit(
+            self.pca.transform(X[rows]), y[rows]
+        )
+        return self
+
+    def score(self, X, y):
+        return self.clf.score(self.pca.transform(X), y)
+
+
+def methods(seed):
+    return {
+        "AutoencoderClassifier": AutoencoderClassifier(random_state=seed),
+        "LogisticRegression (labelled)": _LabelledOnly(
+            LogisticRegression(max_iter=1000)
+        ),
+        "MLPClassifier (labelled)": _LabelledOnly(
+            MLPClassifier(max_iter=500, random_state=seed)
+        ),
+        "PCA(32) + LogisticRegression": _PCAThenLogReg(),
+        "LabelSpreading(knn, 7)": LabelSpreading(kernel="knn", n_neighbors=7),
+        "SelfTraining(LogisticRegression)": SelfTrainingClassifier(
+            LogisticRegression(max_iter=1000)
+        ),
+    }
+
+
+def few_labels(y, per_class, seed):
+    """``y`` with ``per_class`` rows of each class labelled, -1 elsewhere."""
+    rng = np.random.RandomState(seed)
+    partial = np.full_like(y, -1)
+    for c in np.unique(y):
+        partial[rng.choice(np.flatnonzero(y == c), per_class, replace=False)] = c
+    return partial
+
+
+def digits_tasks():
+    X, y = load_digits(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X / 16.0, y, test_size=0.3, stratify=y, random_state=0
+    )
+    for n_labels in (50, 100):
+        yield (
+            f"digits, {n_labels} labels",
+            X_train,
+            y_train,
+            X_test,
+            y_test,
+            n_labels // 10,
+        )
+
+
+def mnist_tasks(folder):
+    path = Path(folder) / "images" / "mnist.npz"
+    if not path.exists():
+        print(f"skipping mnist: {path} not found", file=sys.stderr)
+        return
+    with np.load(path) as data:
+        X_train = data["X_train"][:20_000].reshape(20_000, -1) / 255.0
+        y_train = data["y_train"][:20_000].astype(np.int64)
+        X_test = data["X_test"].reshape(len(data["X_test"]), -1) / 255.0
+        y_test = data["y_test"].astype(np.int64)
+    yield "mnist 20k, 1,000 labels", X_train, y_train, X_test, y_test, 100
+
+
+def run(tasks, seeds):
+    rows = []
+    for name, X_train, y_train, X_test, y_test, per_class in tasks:
+        results = {}
+        for seed in seeds:
+            y_partial = few_labels(y_train, per_class, seed)
+            for method, estimator in methods(seed).items():
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", ConvergenceWarning)
+                    start = time.perf_counter()
+                    estimator.fit(X_train, y_partial)
+                    elapsed = time.perf_counter() - start
+                accuracy = estimator.score(X_test, y_test)
+                results.setdefault(method, []).append((accuracy, elapsed))
+                print(
+                    f"{name} seed {seed} {method}: {accuracy:.3f} ({elapsed:.1f} s)",
+                    file=sys.stderr,
+                    flush=True,
+                )
+        for method, values in results.items():
+            values = np.array(values)
+            rows.append(
+                (
+                    name,
+                    method,
+                    values[:, 0].mean(),
+                    values[:, 0].std(),
+                    values[:, 1].mean(),
+                )
+            )
+    return rows
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--part", choices=["digits", "mnist", "all"], default="all")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--data", default=None, help="folder holding images/mnist.npz")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+
+    tasks = []
+    if args.part in ("digits", "all"):
+        tasks += list(digits_tasks())
+    if args.part in ("mnist", "all"):
+        tasks += list(mnist_tasks(args.data or data_dir()))
+    rows = run(tasks, args.seeds)
+
+    print(f"\nseeds {args.seeds}, torch threads {args.threads}\n")
+    print("| task | method | accuracy | fit time (s) |")
+    print("| --- | --- | --- | --- |")
+    for name, method, mean, std, seconds in rows:
+        print(f"| {name} | {method} | {mean:.3f} ± {std:.3f} | {seconds:.1f} |")
+
+
+if __name__ == "__main__":
+    main()

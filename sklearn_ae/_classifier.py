@@ -1,0 +1,409 @@
+"""AutoencoderClassifier: pre-train on every row, fine-tune on the labelled ones."""
+
+# License: BSD 3 clause
+
+import warnings
+from dataclasses import dataclass
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import ClassifierMixin
+from sklearn.semi_supervised import LabelSpreading
+from sklearn.utils import TransformerTags, column_or_1d
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_consistent_length, check_is_fitted
+
+from sklearn_ae._base import Recipe, _BaseAutoencoder
+from sklearn_ae._docs import fill_doc
+from sklearn_ae._losses import ReconstructionAndCrossEntropy
+from sklearn_ae._networks import ClassifierAutoencoder
+from sklearn_ae._noise import NOISE_KINDS, check_noise, column_extremes, make_corruption
+from sklearn_ae._sklearn_compat import Interval, StrOptions
+from sklearn_ae._utils import assign_params, fit_method
+
+# Neighbours of the k-nearest-neighbour graph the pseudo-labels spread over
+# (LabelSpreading's kernel="knn").
+_SPREAD_NEIGHBORS = 7
+
+
+@dataclass(frozen=True)
+class _Phase:
+    """One phase of a fit: its epochs and, for fine-tuning, where it starts."""
+
+    epochs: int
+    start: dict | None = None
+    validation_rows: object = None
+
+
+@fill_doc
+class AutoencoderClassifier(ClassifierMixin, _BaseAutoencoder):
+    """Semi-supervised classifier: an autoencoder pre-trained on every row,
+    fine-tuned with a classification head on the labelled ones.
+
+    ``fit(X, y)`` follows scikit-learn's semi-supervised convention: rows
+    with ``y == -1`` are unlabelled, as in
+    :class:`~sklearn.semi_supervised.LabelSpreading` and
+    :class:`~sklearn.semi_supervised.SelfTrainingClassifier`. Training runs
+    in two phases:
+
+    1. **Pre-training** (``pretrain_fraction`` of ``max_iter`` epochs): the
+       autoencoder learns to reconstruct every row, labelled or not.
+    2. **Fine-tuning** (the other epochs): a linear head on the code learns
+       the classes by cross-entropy on the labelled rows, while the
+       reconstruction of every row stays on as a regulariser. With
+       ``pseudo_labels=True`` the labels are first spread over a
+       nearest-neighbour graph of the pre-trained codes
+       (:class:`~sklearn.semi_supervised.LabelSpreading`), and each
+       unlabelled row also learns its spread class, weighted by the
+       spreading's confidence.
+
+    :meth:`predict_proba` is the softmax of the head, :meth:`transform`
+    gives the fine-tuned codes. When every row is labelled the classes may
+    be any labels (strings included).
+
+    Read more in :ref:`semi_supervised`.
+
+    Parameters
+    ----------
+    n_components : int, default=32
+        Size of the code the head reads.
+    pretrain_fraction : float, default=0.3
+        Share of ``max_iter`` spent pre-training the autoencoder on every
+        row before the head is trained; 0 trains both together from the
+        start.
+    pseudo_labels : bool, default=True
+        Spread the labels over the pre-trained codes and fine-tune on the
+        unlabelled rows' spread classes too (weighted by confidence).
+    noise : {"gaussian", "masking", "salt_pepper"} or None, default=None
+        Corruption of the training inputs (the reconstruction target stays
+        clean), as in :class:`DenoisingAutoencoder`.
+    noise_level : float, default=0.1
+        Standard deviation ("gaussian") or share of entries in [0, 1]
+        ("masking", "salt_pepper").
+    hidden_layer_sizes : int or tuple of int, default=(256, 128)
+        Widths of the encoder's hidden layers; the decoder mirrors them.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the *labelled* rows and stop
+        each phase when their loss (reconstruction and cross-entropy) has
+        not improved by ``tol`` for ``n_iter_no_change`` epochs. Without it
+        the training loss is monitored the same way. Either way the weights
+        of the best epoch are restored.
+    {shared parameters}
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels seen among the labelled rows.
+    {shared attributes}
+
+    See Also
+    --------
+    sklearn.semi_supervised.LabelSpreading : Spreads labels over a graph of
+        the inputs.
+    sklearn.semi_supervised.SelfTrainingClassifier : Adds confident
+        predictions of a classifier to its labels.
+    AutoencoderTransformer : The unsupervised codes alone.
+
+    Notes
+    -----
+    ``loss_curve_``, ``n_iter_`` and ``validation_scores_`` run over both
+    phases; the fine-tuning losses include the cross-entropy.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_ae import AutoencoderClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> y_partial = y.copy()
+    >>> y_partial[100:] = -1  # only the first 100 rows are labelled
+    >>> clf = AutoencoderClassifier(max_iter=5, random_state=0)
+    >>> clf.fit(X / 16, y_partial).predict(X[:4] / 16).shape
+    (4,)
+    >>> clf.classes_
+    array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    """
+
+    _parameter_constraints: dict = {
+        **_BaseAutoencoder._parameter_constraints,
+        "pretrain_fraction": [Interval(Real, 0, 1, closed="left")],
+        "pseudo_labels": ["boolean"],
+        "noise": [StrOptions(set(NOISE_KINDS)), None],
+        "noise_level": [Interval(Real, 0, None, closed="left")],
+    }
+
+    _fitted_attributes = (
+        *_BaseAutoencoder._fitted_attributes,
+        "classes_",
+        "_noise_extremes",
+    )
+
+    def __init__(
+        self,
+        n_components=32,
+        *,
+        pretrain_fraction=0.3,
+        pseudo_labels=True,
+        noise=None,
+        noise_level=0.1,
+        hidden_layer_sizes=(256, 128),
+        activation="relu",
+        output_activation="auto",
+        dropout=0.0,
+        alpha=0.0,
+        loss="mse",
+        init="pca",
+        solver="adam",
+        learning_rate_init=1e-3,
+        learning_rate="constant",
+        batch_size="auto",
+        max_iter=50,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+        accelerate=False,
+        network="dense",
+        input_shape=None,
+        conv_channels=(32, 64),
+        upsampling="transpose",
+        cell="lstm",
+    ):
+        assign_params(self, locals())
+
+    @fit_method
+    def fit(self, X, y):
+        """Pre-train on every row of ``X``, then fine-tune on the labelled ones.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training rows, labelled and unlabelled (with ``network="conv"``
+            also images shaped (n_samples, H, W) or (n_samples, H, W, C)).
+        y : array-like of shape (n_samples,)
+            Class of each row, ``-1`` for an unlabelled row.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target "
+                "y is None. Mark unlabelled rows with y == -1; to learn codes "
+                "without labels use AutoencoderTransformer."
+            )
+        X = self._validate_X(X, reset=True)
+        y = column_or_1d(np.asarray(y), warn=True)
+        check_consistent_length(X, y)
+        labelled = ~_unlabelled(y)
+        if not labelled.any():
+            raise ValueError(
+                f"All {len(y)} rows are unlabelled (y == -1): "
+                f"{type(self).__name__} needs some labelled rows to learn "
+                "the classes. To learn codes without labels use "
+                "AutoencoderTransformer."
+            )
+        check_classification_targets(y[labelled])
+        self.classes_, codes = np.unique(y[labelled], return_inverse=True)
+        weights = np.zeros((len(y), len(self.classes_)))
+        weights[np.flatnonzero(labelled), codes] = 1.0
+        validation_rows = np.flatnonzero(labelled) if self.early_stopping else None
+
+        n_pretrain = int(round(self.pretrain_fraction * self.max_iter))
+        n_pretrain = min(n_pretrain, self.max_iter - 1)
+        curves, scores, start = [], [], None
+        if n_pretrain > 0:
+            self._phase = _Phase(n_pretrain, validation_rows=validation_rows)
+            self._fit_network(X, _with_weights(X, np.zeros_like(weights)))
+            curves += self.loss_curve_
+            scores += self.validation_scores_ or []
+            start = self._net.module_.state_dict()
+            if self.pseudo_labels and not labelled.all():
+                weights = self._spread(X, weights, labelled)
+        self._phase = _Phase(self.max_iter - n_pretrain, start, validation_rows)
+        self._fit_network(X, _with_weights(X, weights))
+        del self._phase
+        self.loss_curve_ = curves + self.loss_curve_
+        if self.validation_scores_ is not None:
+            self.validation_scores_ = scores + self.validation_scores_
+        self.n_iter_ = len(self.loss_curve_)
+        return self
+
+    def fit_transform(self, X, y):
+        """Fit on ``X`` and ``y``, then give the fine-tuned codes of ``X``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training rows, labelled and unlabelled.
+        y : array-like of shape (n_samples,)
+            Class of each row, ``-1`` for an unlabelled row.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_components)
+            Codes, in X's float dtype.
+        """
+        return self.fit(X, y).transform(X)
+
+    def predict_proba(self, X):
+        """Probability of each class for each row.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows to classify.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Softmax of the head's logits, columns in the order of
+            ``classes_``; each row sums to 1.
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        module = self._net.module_
+        logits = self._map_batches(
+            X,
+            module.logits,
+            len(self.classes_),
+            np.float64,
+            row_floats=len(self.classes_),
+        )
+        logits -= logits.max(axis=1, keepdims=True)
+        proba = np.exp(logits)
+        return proba / proba.sum(axis=1, keepdims=True)
+
+    def predict_log_proba(self, X):
+        """Log of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows to classify.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probability of each class, columns in the order of ``classes_``.
+        """
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def predict(self, X):
+        """Most probable class of each row.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows to classify.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            One of ``classes_`` for each row.
+        """
+        check_is_fitted(self)
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    def transform(self, X):
+        """Encode X with the fine-tuned encoder.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows to encode.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_components)
+            Codes, in X's float dtype.
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        return self._encode(X)
+
+    def _spread(self, X, weights, labelled):
+        """Class weights with the unlabelled rows' spread classes added:
+        one-hot rows scaled by the spreading's confidence."""
+        codes = self._encode(X)
+        targets = np.where(labelled, weights.argmax(axis=1), -1)
+        n_neighbors = min(_SPREAD_NEIGHBORS, len(codes) - 1)
+        with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+            # Rows no labelled neighbour reaches get NaN distributions and a
+            # warning: they take no pseudo-label (weight 0).
+            warnings.simplefilter("ignore", RuntimeWarning)
+            spreading = LabelSpreading(kernel="knn", n_neighbors=max(1, n_neighbors))
+            distributions = spreading.fit(codes, targets).label_distributions_
+        distributions = np.nan_to_num(distributions)
+        spread = np.zeros_like(weights)
+        # The spreading's classes are those of the labelled rows: all of them.
+        columns = spreading.classes_[spreading.classes_ >= 0]
+        spread[:, columns] = distributions[:, : len(columns)]
+        best = spread.argmax(axis=1)
+        out = weights.copy()
+        rows = np.flatnonzero(~labelled)
+        out[rows, best[rows]] = spread[rows, best[rows]]
+        return out
+
+    def _recipe(self, X=None):
+        phase = getattr(self, "_phase", None)
+        if X is not None:
+            check_noise(self.noise, self.noise_level)
+            self._noise_extremes = (
+                column_extremes(X) if self.noise == "salt_pepper" else None
+            )
+        n_classes = len(self.classes_)
+        start = None if phase is None else phase.start
+
+        def finish(member, k):
+            module = ClassifierAutoencoder(member, k, n_classes)
+            if start is not None:
+                module.load_state_dict(start)
+            return module
+
+        return Recipe(
+            widths=(self.n_components,),
+            loss=ReconstructionAndCrossEntropy(self.loss, n_classes),
+            corrupt=make_corruption(self.noise, self.noise_level, self._noise_extremes),
+            finish=finish,
+            extra_targets=n_classes,
+            epochs=None if phase is None else phase.epochs,
+            validation_rows=None if phase is None else phase.validation_rows,
+            warn_unconverged=False,
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        # ``transform`` gives the fine-tuned codes: a transformer too.
+        tags.transformer_tags = TransformerTags(preserves_dtype=["float64", "float32"])
+        return tags
+
+
+def _unlabelled(y):
+    """Rows marked ``-1`` (numbers, or the integer -1 in an object array)."""
+    if y.dtype.kind in "iuf":
+        return y == -1
+    if y.dtype.kind == "O":
+        return np.array(
+            [
+                isinstance(v, Integral) and not isinstance(v, bool) and v == -1
+                for v in y
+            ],
+            dtype=bool,
+        )
+    return np.zeros(len(y), dtype=bool)
+
+
+def _with_weights(X, weights):
+    """The training target: each row followed by its class weights."""
+    if sp.issparse(X):
+        return sp.hstack([X, sp.csr_matrix(weights)], format="csr", dtype=X.dtype)
+    return np.hstack([X, weights.astype(X.dtype)])

@@ -1,0 +1,142 @@
+"""AutoencoderClassifier: semi-supervised classification with y == -1 unlabelled."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+import sklearn_ae
+from sklearn_ae import AutoencoderClassifier
+
+
+def _few_labels(y, per_class, seed):
+    """y with ``per_class`` labelled rows of each class, -1 elsewhere."""
+    rng = np.random.RandomState(seed)
+    partial = np.full_like(y, -1)
+    for c in np.unique(y):
+        rows = rng.choice(np.flatnonzero(y == c), per_class, replace=False)
+        partial[rows] = c
+    return partial
+
+
+@pytest.fixture(scope="module")
+def split(digits):
+    X, y = digits
+    return train_test_split(X, y, test_size=0.3, stratify=y, random_state=0)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_unlabelled_rows_help(split, seed):
+    X_train, X_test, y_train, y_test = split
+    y_partial = _few_labels(y_train, 5, seed)  # 50 labels
+    labelled = y_partial != -1
+    params = dict(max_iter=30, random_state=seed)
+    alone = AutoencoderClassifier(**params).fit(X_train[labelled], y_partial[labelled])
+    semi = AutoencoderClassifier(**params).fit(X_train, y_partial)
+    assert semi.score(X_test, y_test) > alone.score(X_test, y_test) + 0.03
+
+
+def test_predict_proba_rows_sum_to_one(digits):
+    X, y = digits[0][:300], digits[1][:300]
+    clf = AutoencoderClassifier(8, max_iter=3, random_state=0).fit(X, y)
+    proba = clf.predict_proba(X)
+    assert proba.shape == (300, 10)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(axis=1)])
+    assert clf.transform(X).shape == (300, 8)
+
+
+def test_string_labels(digits):
+    X, y = digits[0][:300], digits[1][:300]
+    names = np.array(
+        ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+    )
+    clf = AutoencoderClassifier(max_iter=10, random_state=0).fit(X, names[y])
+    assert set(clf.classes_) == set(names)
+    assert set(clf.predict(X)) <= set(names)
+    assert clf.score(X, names[y]) > 0.5
+
+
+def test_unlabelled_rows_are_not_a_class(digits):
+    X, y = digits[0][:300], digits[1][:300]
+    y_partial = y.copy()
+    y_partial[100:] = -1
+    clf = AutoencoderClassifier(max_iter=3, random_state=0).fit(X, y_partial)
+    np.testing.assert_array_equal(clf.classes_, np.arange(10))
+    assert -1 not in clf.predict(X)
+    # The integer -1 in an object array marks unlabelled rows too.
+    mixed = np.array([str(v) if v >= 0 else -1 for v in y_partial], dtype=object)
+    clf = AutoencoderClassifier(max_iter=3, random_state=0).fit(X, mixed)
+    assert len(clf.classes_) == 10 and "-1" not in clf.classes_
+
+
+def test_all_unlabelled_is_a_clear_error(digits):
+    X = digits[0][:100]
+    with pytest.raises(ValueError, match="All 100 rows are unlabelled"):
+        AutoencoderClassifier(max_iter=2).fit(X, np.full(100, -1))
+    with pytest.raises(ValueError, match="requires y to be passed"):
+        AutoencoderClassifier(max_iter=2).fit(X, None)
+
+
+def test_early_stopping_holds_out_labelled_rows_only(digits):
+    X, y = digits[0][:300], digits[1][:300]
+    y_partial = y.copy()
+    y_partial[20:] = -1  # 20 labelled rows: 10% of them is 2 rows
+    clf = AutoencoderClassifier(
+        max_iter=6, early_stopping=True, n_iter_no_change=50, random_state=0
+    ).fit(X, y_partial)
+    assert len(clf.validation_scores_) == clf.n_iter_ == 6
+    y_partial[1:] = -1
+    with pytest.raises(ValueError, match="no labelled training rows"):
+        AutoencoderClassifier(max_iter=2, early_stopping=True).fit(X, y_partial)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"network": "conv", "input_shape": (1, 8, 8), "conv_channels": (4, 8)},
+        {"network": "recurrent", "input_shape": (8, 8), "hidden_layer_sizes": (16,)},
+    ],
+)
+def test_conv_and_recurrent_networks(digits, params):
+    X, y = digits[0][:200], digits[1][:200]
+    y_partial = y.copy()
+    y_partial[50:] = -1
+    clf = AutoencoderClassifier(4, max_iter=3, random_state=0, **params)
+    clf.fit(X, y_partial)
+    assert clf.predict(X).shape == (200,)
+    assert clf.transform(X).shape == (200, 4)
+
+
+def test_saves_loads_and_predicts_the_same(digits, tmp_path):
+    X, y = digits[0][:300], digits[1][:300]
+    names = np.array(list("abcdefghij"))[y]
+    clf = AutoencoderClassifier(max_iter=3, random_state=0).fit(X, names)
+    clf.save(tmp_path / "clf.skae")
+    loaded = sklearn_ae.load(tmp_path / "clf.skae")
+    np.testing.assert_array_equal(loaded.predict(X), clf.predict(X))
+    np.testing.assert_allclose(loaded.predict_proba(X), clf.predict_proba(X))
+    np.testing.assert_array_equal(loaded.classes_, clf.classes_)
+
+
+def test_same_seed_same_predictions(digits):
+    X, y = digits[0][:200], digits[1][:200]
+    y_partial = y.copy()
+    y_partial[50:] = -1
+    a = AutoencoderClassifier(max_iter=4, random_state=0).fit(X, y_partial)
+    b = AutoencoderClassifier(max_iter=4, random_state=0).fit(X, y_partial)
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+
+
+def test_pandas_pipeline_in_grid_search(digits):
+    X, y = digits[0][:300], digits[1][:300]
+    frame = pd.DataFrame(X, columns=[f"px{i}" for i in range(64)])
+    pipe = make_pipeline(
+        StandardScaler(), AutoencoderClassifier(max_iter=3, random_state=0)
+    )
+    search = GridSearchCV(pipe, {"autoencoderclassifier__n_components": [4, 16]}, cv=2)
+    search.fit(frame, y)
+    assert search.predict(frame.iloc[:5]).shape == (5,)
+    assert 0 <= search.best_score_ <= 1
