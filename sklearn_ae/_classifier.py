@@ -18,7 +18,7 @@ from sklearn_ae._base import Recipe, _BaseAutoencoder
 from sklearn_ae._docs import fill_doc
 from sklearn_ae._losses import ReconstructionAndCrossEntropy
 from sklearn_ae._networks import ClassifierAutoencoder
-from sklearn_ae._noise import NOISE_KINDS, check_noise, column_extremes, make_corruption
+from sklearn_ae._noise import NOISE_KINDS, corruption_for
 from sklearn_ae._sklearn_compat import Interval, StrOptions
 from sklearn_ae._utils import assign_params, fit_method
 
@@ -354,11 +354,6 @@ class AutoencoderClassifier(ClassifierMixin, _BaseAutoencoder):
 
     def _recipe(self, X=None):
         phase = getattr(self, "_phase", None)
-        if X is not None:
-            check_noise(self.noise, self.noise_level)
-            self._noise_extremes = (
-                column_extremes(X) if self.noise == "salt_pepper" else None
-            )
         n_classes = len(self.classes_)
         start = None if phase is None else phase.start
 
@@ -371,7 +366,7 @@ class AutoencoderClassifier(ClassifierMixin, _BaseAutoencoder):
         return Recipe(
             widths=(self.n_components,),
             loss=ReconstructionAndCrossEntropy(self.loss, n_classes),
-            corrupt=make_corruption(self.noise, self.noise_level, self._noise_extremes),
+            corrupt=corruption_for(self, X),
             finish=finish,
             extra_targets=n_classes,
             epochs=None if phase is None else phase.epochs,
