@@ -268,10 +268,9 @@ class AutoencoderClassifier(ClassifierMixin, _BaseAutoencoder):
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
-        module = self._net.module_
         logits = self._map_batches(
             X,
-            module.logits,
+            lambda module, x: module.logits(x),
             len(self.classes_),
             np.float64,
             row_floats=len(self.classes_),
