@@ -3,6 +3,7 @@
 # License: BSD 3 clause
 
 from sklearn_ae._denoising import DenoisingAutoencoder
+from sklearn_ae._imputer import AutoencoderImputer
 from sklearn_ae._outlier import AutoencoderOutlierDetector
 from sklearn_ae._persistence import load, save
 from sklearn_ae._regressor import AutoencoderRegressor
@@ -13,6 +14,7 @@ from sklearn_ae._variational import VariationalAutoencoder
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "AutoencoderImputer",
     "AutoencoderOutlierDetector",
     "AutoencoderRegressor",
     "AutoencoderTransformer",

@@ -118,6 +118,7 @@ class DenseEncoder(nn.Module):
     ``components`` (a ``(n_components, n_features)`` matrix, e.g. PCA's), the
     code is ``components @ (x - mean) + mlp((x - mean) / scale)`` with the MLP's
     last layer starting at zero: training starts from the linear solution.
+    A NaN in ``x`` (a missing entry) enters as its column's ``mean``.
     """
 
     def __init__(
@@ -147,7 +148,8 @@ class DenseEncoder(nn.Module):
         )
 
     def forward(self, x):
-        centred = x - self.mean
+        # A missing entry (NaN) enters as its column's mean: 0 once centred.
+        centred = (x - self.mean).nan_to_num(nan=0.0)
         z = self.mlp(centred / self.scale)
         if self.linear is not None:
             z = z + self.linear(centred)
