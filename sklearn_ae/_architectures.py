@@ -121,6 +121,8 @@ class Dense(_Architecture):
     def __init__(self, estimator, output_activation):
         super().__init__(estimator, output_activation)
         self.pca_start = estimator.init == "pca"
+        # The imputer's encoder also reads which entries are missing.
+        self.missing_indicator = getattr(estimator, "_missing_indicator", False)
 
     def statistics(self, X, Y, n_components, seed):
         """Means, scales and the PCA start (``n_components`` wide) of a sample.
@@ -189,6 +191,7 @@ class Dense(_Architecture):
             self.activation,
             self.dropout,
             components=enc_components,
+            missing_indicator=self.missing_indicator,
         )
         decoder = DenseDecoder(
             _tensor(stats["y_mean"]),

@@ -144,6 +144,7 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
     output_activation = "identity"
     accelerate = False
     sparsity = None
+    _missing_indicator = True
 
     def __init__(
         self,

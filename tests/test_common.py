@@ -4,6 +4,7 @@ import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_ae import (
+    AutoencoderImputer,
     AutoencoderOutlierDetector,
     AutoencoderRegressor,
     AutoencoderTransformer,
@@ -31,6 +32,7 @@ FAST = [
     AutoencoderTransformer(max_iter=5, sparsity="kl"),
     VariationalAutoencoder(max_iter=5),
     AutoencoderRegressor(max_iter=5),
+    AutoencoderImputer(max_iter=5),
 ]
 
 
