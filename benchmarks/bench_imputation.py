@@ -112,7 +112,9 @@ def make_method(name, seed):
     if name == "knn":
         return KNNImputer(keep_empty_features=True)
     if name == "iterative":
-        return IterativeImputer(max_iter=10, random_state=seed, keep_empty_features=True)
+        return IterativeImputer(
+            max_iter=10, random_state=seed, keep_empty_features=True
+        )
     return IterativeImputer(
         ExtraTreesRegressor(n_estimators=50, random_state=seed, n_jobs=1),
         max_iter=5,
@@ -199,7 +201,7 @@ def main(argv=None):
         )
         for mechanism, rate in cases:
             scores = {m: [] for m in ("autoencoder", *BASELINES)}
-            spent = {m: 0.0 for m in scores}
+            spent = dict.fromkeys(scores, 0.0)
             for seed in args.seeds:
                 hidden = mask(X, mechanism, rate, seed)
                 for method in scores:

@@ -18,7 +18,12 @@ from sklearn_ae._sklearn_compat import (
     _check_feature_names_in,
     validate_data,
 )
-from sklearn_ae._utils import assign_params, check_float32_range, derive_seed, fit_method
+from sklearn_ae._utils import (
+    assign_params,
+    check_float32_range,
+    derive_seed,
+    fit_method,
+)
 
 # Training rows on which the spread of the fill errors is measured, for
 # sample_posterior=True (bounded cost on large data).
@@ -123,7 +128,10 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
         "add_indicator": ["boolean"],
         "keep_empty_features": ["boolean"],
         "mask_fraction": [Interval(Real, 0, 1, closed="left")],
-        "n_components": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "n_components": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
     }
 
     _fitted_attributes = (
@@ -269,7 +277,9 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
         names = _check_feature_names_in(self, input_features)
         out = names if self.keep_empty_features else names[~self._empty_features]
         if self.add_indicator:
-            indicator = [f"missingindicator_{n}" for n in names[self._indicator_features]]
+            indicator = [
+                f"missingindicator_{n}" for n in names[self._indicator_features]
+            ]
             out = np.concatenate([out, np.asarray(indicator, dtype=object)])
         return np.asarray(out, dtype=object)
 

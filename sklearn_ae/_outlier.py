@@ -489,7 +489,8 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
             neighbors.append(nearest.mean(dim=1))
         # The mean over a row's observed features (NaN marks a missing one).
         observed = ~torch.isnan(errors)
-        errors = errors.nan_to_num(nan=0.0).sum(dim=2) / observed.sum(dim=2).clamp_min(1)
+        n_observed = observed.sum(dim=2).clamp_min(1)
+        errors = errors.nan_to_num(nan=0.0).sum(dim=2) / n_observed
         reconstruction_part = errors + torch.stack(central, dim=1)
         return torch.cat([reconstruction_part, torch.stack(neighbors, dim=1)], dim=1)
 

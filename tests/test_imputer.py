@@ -13,9 +13,7 @@ from sklearn_ae import AutoencoderImputer, load
 FAST = {"max_iter": 5, "random_state": 0}
 
 # Short fits on purpose: max_iter=5 stops before convergence.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore::sklearn.exceptions.ConvergenceWarning"
-)
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
 def _masked(X, rate, seed=0):
@@ -72,7 +70,9 @@ def test_imputer_sample_posterior_draws(table):
     _, X_masked, hidden = table
 
     def draw(seed):
-        imputer = AutoencoderImputer(sample_posterior=True, max_iter=5, random_state=seed)
+        imputer = AutoencoderImputer(
+            sample_posterior=True, max_iter=5, random_state=seed
+        )
         return imputer.fit(X_masked).transform(X_masked)
 
     first, again, other = draw(0), draw(0), draw(1)
@@ -123,7 +123,9 @@ def test_imputer_set_output_pandas(table):
     pd = pytest.importorskip("pandas")
     _, X_masked, _ = table
     df = pd.DataFrame(X_masked[:, :4], columns=["a", "b", "c", "d"])
-    imputer = AutoencoderImputer(add_indicator=True, **FAST).set_output(transform="pandas")
+    imputer = AutoencoderImputer(add_indicator=True, **FAST).set_output(
+        transform="pandas"
+    )
     out = imputer.fit_transform(df)
     assert list(out.columns[:4]) == ["a", "b", "c", "d"]
     assert out.columns[4].startswith("missingindicator_")
