@@ -3,6 +3,7 @@
 # License: BSD 3 clause
 
 import math
+import warnings
 from dataclasses import replace
 from numbers import Integral, Real
 
@@ -267,7 +268,13 @@ class VariationalAutoencoder(AutoencoderTransformer):
         if X is not None:
             self._variance_floor = None
             if self.loss == "mse":
-                scale = float(sample_rows(X, 0).var(axis=0).mean()) if X.size else 1.0
+                scale = 1.0
+                if X.size:
+                    # NaN marks a missing entry: the variance of the others.
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore", RuntimeWarning)
+                        scale = np.nanmean(np.nanvar(sample_rows(X, 0), axis=0))
+                    scale = float(scale) if np.isfinite(scale) else 1.0
                 self._variance_floor = max(
                     _VARIANCE_FLOOR * scale, float(np.finfo(np.float32).tiny)
                 )

@@ -365,3 +365,16 @@ def test_nan_only_for_the_dense_network(sample):
     assert not ae.__sklearn_tags__().input_tags.allow_nan
     with pytest.raises(ValueError, match="network='conv' cannot take missing"):
         ae.fit(X)
+
+
+@pytest.mark.parametrize("name", ["DenoisingAutoencoder", "VariationalAutoencoder"])
+def test_nan_rows_in_denoiser_and_vae(name):
+    import sklearn_ae
+
+    X = np.random.RandomState(0).normal(size=(60, 4))
+    X[::7, 1] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = getattr(sklearn_ae, name)(max_iter=5, random_state=0).fit(X)
+    assert np.isfinite(model.transform(X)).all()
+    assert np.isfinite(model.score_samples(X)).all()
