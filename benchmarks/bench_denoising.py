@@ -6,8 +6,15 @@ Each part prints the baselines beside ``DenoisingAutoencoder`` in the same run:
   (digits / 16, 70/30 split, Gaussian noise of std 0.25 added to train and
   test; models are fitted on the noisy training images only and restore the
   noisy test images; MSE against the clean test images). Baselines: the noisy
-  input, PCA, KernelPCA (rbf, ``fit_inverse_transform=True``, best of a small
-  gamma/alpha grid, picked on the test set: an optimistic baseline).
+  input, PCA and KernelPCA (rbf, ``fit_inverse_transform=True``), their
+  hyperparameters (PCA's ``n_components``, KernelPCA's ``gamma`` and ``alpha``)
+  chosen by 5-fold cross-validation on the training images only, each fold
+  scoring the restored held-out noisy images against their clean versions (as
+  ``examples/plot_denoising.py`` does). The autoencoders keep their defaults
+  and see no clean image.
+  A KernelPCA picked on the test set over the grid of issue 13 (gamma in
+  {1e-3, 1e-2, 3e-2}, alpha in {5e-3, 5e-2}; optimistic) is printed too, and
+  the ratios are to the better of the two kernel PCAs.
 * ``fashion``: Fashion-MNIST (``../shared/data/images``), AutoencoderRegressor
   (corrupted -> clean): Gaussian noise of std 0.3, and inpainting of a random
   10x10 square. PSNR of the corrupted input and of dense and convolutional
@@ -18,9 +25,15 @@ Each part prints the baselines beside ``DenoisingAutoencoder`` in the same run:
   and its colour image is gray + predicted offsets.
 
     python benchmarks/bench_denoising.py [--part digits fashion colorize]
+    python benchmarks/bench_denoising.py --part digits --param noise_level=0.3
+
+``--param name=value`` (repeatable, digits part) adds a row for
+``DenoisingAutoencoder(**params)``, to compare a candidate default; values are
+read as Python literals when they parse, else as strings.
 """
 
 import argparse
+import ast
 import sys
 import time
 import warnings
@@ -28,9 +41,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA, KernelPCA
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import GridSearchCV, train_test_split
 
 from sklearn_ae import AutoencoderRegressor, DenoisingAutoencoder
 
@@ -63,7 +77,24 @@ def table(title, metric, rows):
         print(f"  {name:<46} {value:>9.4f} {fit:>7}")
 
 
-def part_digits(seed):
+# scikit-learn's kernel-PCA denoising example, scaled to digits / 16.
+KPCA_GAMMAS = (1e-3, 1e-2, 3e-2)
+KPCA_ALPHAS = (5e-3, 5e-2)
+TARGET_DIGITS = 0.75
+
+
+def parse_params(items):
+    params = {}
+    for item in items:
+        name, _, value = item.partition("=")
+        try:
+            params[name] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            params[name] = value
+    return params
+
+
+def part_digits(seed, extra=None):
     X, _ = load_digits(return_X_y=True)
     X = X / 16
     X_train, X_test = train_test_split(X, test_size=0.3, random_state=0)
@@ -71,17 +102,40 @@ def part_digits(seed):
     noisy_train = X_train + rng.normal(scale=0.25, size=X_train.shape)
     noisy_test = X_test + rng.normal(scale=0.25, size=X_test.shape)
     rows = [("noisy input", mse(noisy_test, X_test), None)]
-    pca, seconds = timed(lambda: PCA(n_components=32, random_state=0), noisy_train)
+
+    def restoration_score(model, X_noisy, X_clean):
+        return -mse(model.inverse_transform(model.transform(X_noisy)), X_clean)
+
+    def tuned(name, estimator, grid):
+        """Grid search on the training images; refit on all of them (timed)."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            search = GridSearchCV(estimator, grid, scoring=restoration_score, cv=5)
+            search.fit(noisy_train, X_train)
+        best = search.best_estimator_
+        params = ", ".join(f"{k}={v:g}" for k, v in search.best_params_.items())
+        _, seconds = timed(lambda: clone(best), noisy_train)
+        err = mse(best.inverse_transform(best.transform(noisy_test)), X_test)
+        return (f"{name}({params}), CV-tuned", err, seconds)
+
     rows.append(
-        (
-            "PCA(32)",
-            mse(pca.inverse_transform(pca.transform(noisy_test)), X_test),
-            seconds,
+        tuned(
+            "PCA",
+            PCA(random_state=0),
+            {"n_components": [4, 8, 12, 16, 24, 32]},
         )
     )
-    best = None
-    for gamma in (1e-3, 5e-3, 1e-2):
-        for alpha in (1e-3, 5e-3, 1e-2):
+    best = tuned(
+        "KernelPCA",
+        KernelPCA(
+            n_components=400, kernel="rbf", fit_inverse_transform=True, random_state=0
+        ),
+        {"gamma": [1e-3, 2e-3, 4e-3, 8e-3], "alpha": [1e-3, 3e-3, 1e-2, 3e-2]},
+    )
+    rows.append(best)
+    test_picked = None
+    for gamma in KPCA_GAMMAS:
+        for alpha in KPCA_ALPHAS:
             kpca, seconds = timed(
                 lambda g=gamma, a=alpha: KernelPCA(
                     n_components=400,
@@ -94,9 +148,14 @@ def part_digits(seed):
                 noisy_train,
             )
             err = mse(kpca.inverse_transform(kpca.transform(noisy_test)), X_test)
-            if best is None or err < best[1]:
-                best = (f"KernelPCA(rbf, gamma={gamma}, alpha={alpha})", err, seconds)
-    rows.append(best)
+            if test_picked is None or err < test_picked[1]:
+                test_picked = (
+                    f"KernelPCA(gamma={gamma}, alpha={alpha}), test-picked",
+                    err,
+                    seconds,
+                )
+    rows.append(test_picked)
+    best = min(best, test_picked, key=lambda row: row[1])
     for name, params in [
         ("DenoisingAutoencoder() dense defaults", {}),
         (
@@ -107,19 +166,34 @@ def part_digits(seed):
             "DenoisingAutoencoder(network='conv') defaults",
             {"network": "conv", "input_shape": (1, 8, 8)},
         ),
-    ]:
+    ] + (
+        [
+            (
+                "DenoisingAutoencoder("
+                + ", ".join(f"{k}={v!r}" for k, v in extra.items())
+                + ")",
+                extra,
+            )
+        ]
+        if extra
+        else []
+    ):
         model, seconds = timed(
             lambda p=params: DenoisingAutoencoder(random_state=seed, **p), noisy_train
         )
         rows.append((name, mse(model.predict(noisy_test), X_test), seconds))
     table(
-        "digits, noisy-train-only protocol (noise std 0.25): test MSE vs clean",
+        "digits, noise std 0.25, models fitted on noisy training images: "
+        "test MSE vs clean",
         "MSE",
         rows,
     )
     kpca_err = best[1]
-    for name, err, _ in rows[-3:]:
-        print(f"  {name}: {err / kpca_err:.2f}x KernelPCA's MSE (target <= 0.80x)")
+    for name, err, _ in rows[4:]:
+        print(
+            f"  {name}: {err / kpca_err:.3f}x the better KernelPCA's MSE "
+            f"(target <= {TARGET_DIGITS:.2f}x)"
+        )
 
 
 def _fashion(n_train, n_test):
@@ -184,7 +258,8 @@ def part_fashion(seed, n_train, n_test, epochs):
             )
             rows.append((name, psnr(model.predict(corrupt_test), X_test), seconds))
         table(
-            f"Fashion-MNIST {task}, AutoencoderRegressor, {n_train} train / {n_test} test, "
+            f"Fashion-MNIST {task}, AutoencoderRegressor, {n_train} train / "
+            f"{n_test} test, "
             f"at most {epochs} epochs: test PSNR (dB)",
             "PSNR",
             rows,
@@ -250,12 +325,19 @@ def main():
     parser.add_argument("--n-test", type=int, default=1000)
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="digits: one more DenoisingAutoencoder row with these options",
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     for part in args.part:
         start = time.perf_counter()
         if part == "digits":
-            part_digits(args.seed)
+            part_digits(args.seed, parse_params(args.param))
         elif part == "fashion":
             part_fashion(args.seed, args.n_train, args.n_test, args.epochs)
         else:

@@ -9,8 +9,8 @@ defaults:
 - ``IsolationForest`` and ``LocalOutlierFactor`` (scikit-learn);
 - PCA reconstruction error: squared distance to the PCA subspace that keeps
   90% of the variance;
-- PyOD's ``AutoEncoder``, when ``pyod`` is installed (``pip install
-  sklearn_ae[bench]``); skipped otherwise.
+- PyOD's ``AutoEncoder``, when ``pyod`` is installed (``pip install -e
+  ".[bench]"`` from the source tree); skipped otherwise.
 
 Prints the ROC-AUC and fit time of every method on every set as it goes, then
 the mean per method. Timings are wall-clock on however many threads torch is
@@ -90,7 +90,7 @@ def pyod_autoencoder():
     except ImportError as exc:
         print(
             f"PyOD AutoEncoder skipped: {exc}. Install it with "
-            "`pip install sklearn_ae[bench]`."
+            "`pip install -e \".[bench]\"` from the source tree."
         )
         return None
 

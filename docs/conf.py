@@ -15,6 +15,11 @@ from pathlib import Path
 
 from sphinx.util import logging
 
+# The gallery's small networks train fastest on one thread, and on a busy
+# 2-core machine several threads per process slow them down many times over.
+# Set before torch is imported; an OMP_NUM_THREADS of your own wins.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 HERE = Path(__file__).resolve().parent
 # Document the checkout these docs belong to, even when another copy of
 # sklearn_ae is installed.
@@ -93,6 +98,11 @@ sphinx_gallery_conf = {
     "matplotlib_animations": False,
     "min_reported_time": 1,
     "show_memory": False,
+    # Sharp figures on high-resolution screens: a second PNG at twice the dpi.
+    "image_srcset": ["2x"],
+    # Show what the examples print, never the repr of a cell's last
+    # expression (<matplotlib.legend.Legend object at 0x...>, Text(...)).
+    "capture_repr": (),
 }
 
 # -- HTML -------------------------------------------------------------------------
@@ -107,6 +117,11 @@ html_theme_options = {
 }
 html_sidebars = {"install": [], "quickstart": []}
 html_show_sourcelink = False
+html_static_path = ["_static"]
+html_css_files = ["sklearn_ae.css"]
+# "On this page" lists methods as "fit_transform", not
+# "AutoencoderTransformer.fit_transform", which the sidebar would clip.
+toc_object_entries_show_parents = "hide"
 
 
 # -- checks -------------------------------------------------------------------------

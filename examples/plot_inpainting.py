@@ -14,11 +14,13 @@ set in ``../shared/data``, the example uses scikit-learn's digits (8x8 images,
 # Masked images
 # -------------
 import os
+import warnings
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_ae import AutoencoderRegressor
 
@@ -57,7 +59,14 @@ masked_train, masked_test = X_train * keep_train, X_test * keep_test
 # Paired fit: masked -> whole
 # ---------------------------
 reg = AutoencoderRegressor(n_components=256, max_iter=20, random_state=0)
-reg.fit(masked_train, X_train)
+# ``max_iter`` keeps this example short. When it ends the training while the
+# loss is still falling, the estimator warns with a ``ConvergenceWarning``;
+# we report that in one line instead.
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always", ConvergenceWarning)
+    reg.fit(masked_train, X_train)
+if any(w.category is ConvergenceWarning for w in caught):
+    print(f"{reg.n_iter_} epochs (max_iter): the loss was still falling")
 predicted = reg.predict(masked_test)
 # The network redraws the whole image; we know which pixels were missing, so
 # keep the observed ones and take only the square from the prediction.

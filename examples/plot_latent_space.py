@@ -41,8 +41,12 @@ ae = AutoencoderTransformer(n_components=2, random_state=0).fit(X_train)
 # that plane (``init="pca"``) and bends it: most digits get a region of
 # their own.
 fig, axes = plt.subplots(1, 2, figsize=(11, 4.6), layout="constrained")
-LatentSpaceDisplay.from_estimator(pca, X_test, y_test, ax=axes[0], name="PCA")
-LatentSpaceDisplay.from_estimator(ae, X_test, y_test, ax=axes[1], name="autoencoder")
+pca_display = LatentSpaceDisplay.from_estimator(
+    pca, X_test, y_test, ax=axes[0], name="PCA"
+)
+ae_display = LatentSpaceDisplay.from_estimator(
+    ae, X_test, y_test, ax=axes[1], name="autoencoder"
+)
 
 # %%
 # Measuring it

@@ -22,9 +22,12 @@ components on only 300 digits (210 for training, 90 held out).
 # The same network three times: with a patience of 100 epochs, so that we see
 # what happens after the best epoch; with the default patience of 10; and
 # with a patience of 100 and dropout.
+import warnings
+
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
 from sklearn_ae import AutoencoderTransformer
@@ -49,12 +52,20 @@ models = {
         n_iter_no_change=100, dropout=0.2, **params
     ),
 }
-for model in models.values():
-    model.fit(X_small)
+for name, model in models.items():
+    # An estimator whose loss is still improving when max_iter ends the
+    # training says so with a ConvergenceWarning; we print it in one line.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        model.fit(X_small)
+    for warning in caught:
+        if warning.category is not ConvergenceWarning:
+            continue
+        print(f"{name}: {warning.category.__name__}: {warning.message}")
 
 # %%
-# The dropout run is still improving when ``max_iter`` ends it: hence the
-# ``ConvergenceWarning`` above.
+# A ``ConvergenceWarning`` printed above means that run was still improving
+# when ``max_iter`` ended it.
 
 fig, axes = plt.subplots(1, 3, figsize=(14, 4), sharey=True, layout="constrained")
 for ax, (name, model) in zip(axes, models.items(), strict=True):

@@ -91,23 +91,26 @@ for name, marker in [("PCA", "o"), ("autoencoder", "s")]:
     ax.plot(n_components_list, mse[name], marker=marker, label=name)
 ax.set_xscale("log", base=2)
 ax.set_xticks(n_components_list, [str(k) for k in n_components_list])
+ax.legend()
 ax.set_xlabel("n_components")
 ax.set_ylabel("test reconstruction MSE")
 ax.set_title("Held-out digits: reconstruction error")
-ax.legend()
 
 # %%
 # What the errors look like
 # -------------------------
-# :class:`~sklearn_ae.plotting.ReconstructionDisplay` draws the first test
-# images above their reconstructions (``image_shape`` tells it how to view a
-# row of 64 pixels). At 8 components PCA's digits are blurred mixtures of
-# its components; the autoencoder's keep the strokes.
+# :class:`~sklearn_ae.plotting.ReconstructionDisplay` draws the first ten
+# test images above their reconstructions (``image_shape`` tells it how to
+# view a row of 64 pixels). At 8 components PCA's digits are blurred mixtures
+# of its components; the autoencoder's keep the strokes.
 fig, axes = plt.subplots(2, 1, figsize=(9, 4.4), layout="constrained")
 for ax, name in zip(axes, ["PCA", "autoencoder"], strict=True):
-    ReconstructionDisplay.from_estimator(
+    display = ReconstructionDisplay.from_estimator(
         models[name][8], X_test, image_shape=(8, 8), ax=ax, name=f"{name}, 8 components"
     )
+    # The display numbers the columns by row of X_test; here those numbers
+    # would read like digit classes, so we drop them.
+    display.ax_.set_xticks([])
 
 # %%
 # In a pipeline

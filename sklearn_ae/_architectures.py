@@ -30,6 +30,7 @@ from sklearn_ae._networks import (
     RecurrentDecoder,
     RecurrentEncoder,
 )
+from sklearn_ae._utils import sample_rows
 
 
 def _nan_mean(values):
@@ -68,10 +69,24 @@ def _tensor(a):
     return torch.as_tensor(np.asarray(a, dtype=np.float32))
 
 
+def check_code_width(k, n_features):
+    """Refuse a code so wide that building the network alone would exhaust
+    memory (the PCA start and the first layers hold k x n_features floats)."""
+    limit = max(16 * n_features, 4096)
+    if k > limit:
+        raise ValueError(
+            f"n_components={k} is far wider than the {n_features} input "
+            f"features: the network's first layers alone would hold about "
+            f"{k * n_features * 4 / 1e9:.3g} GB of weights. A code is a "
+            f"reduction (or a small expansion, for sparse codes): choose "
+            f"n_components <= {limit}."
+        )
+
+
 class _Architecture:
     """What every network kind shares: hyperparameters and the interface."""
 
-    def __init__(self, estimator, output_activation):
+    def __init__(self, estimator):
         sizes = estimator.hidden_layer_sizes
         sizes = [sizes] if isinstance(sizes, Integral) else list(sizes)
         if not sizes or not all(isinstance(s, Integral) and s > 0 for s in sizes):
@@ -82,7 +97,12 @@ class _Architecture:
         self.hidden = tuple(int(s) for s in sizes)
         self.activation = estimator.activation
         self.dropout = estimator.dropout
-        self.output_activation = output_activation
+        # "auto": a sigmoid for probabilities (loss="bce"), else none.
+        self.output_activation = estimator.output_activation
+        if self.output_activation == "auto":
+            self.output_activation = (
+                "sigmoid" if estimator.loss == "bce" else "identity"
+            )
         self.input_shape = estimator.input_shape
         self.fitted_shape = getattr(estimator, "input_shape_", None)
 
@@ -98,13 +118,23 @@ class _Architecture:
         """Floats a row holds in the widest layer: sizes inference chunks."""
         return max(n_features, n_outputs, code_width, *self.hidden)
 
+    def build_from_data(self, X, Y, recipe, seed):
+        """The module a recipe trains, started from statistics of up to
+        10,000 rows of the inputs ``X`` and targets ``Y``."""
+        k = max(recipe.widths)
+        check_code_width(k, X.shape[1])
+        stats = self.statistics(sample_rows(X, seed), sample_rows(Y, seed), k, seed)
+        return self.build_module(X.shape[1], Y.shape[1], recipe, stats)
+
     def build_module(self, n_features, n_outputs, recipe, stats=None):
         """The module a recipe trains: one member per code width in
         ``recipe.widths`` (side by side as one module for an ensemble), from
         data statistics or, after ``load``, shapes alone."""
         members = []
         for k in recipe.widths:
-            member = self.build(n_features, n_outputs, k, recipe.encoder_outputs * k, stats)
+            member = self.build(
+                n_features, n_outputs, k, recipe.encoder_outputs * k, stats
+            )
             members.append(recipe.finish(member, k) if recipe.finish else member)
         if not recipe.ensemble:
             (member,) = members
@@ -118,8 +148,8 @@ class _Architecture:
 class Dense(_Architecture):
     """Dense encoder and decoder; with ``init="pca"`` they start from PCA."""
 
-    def __init__(self, estimator, output_activation):
-        super().__init__(estimator, output_activation)
+    def __init__(self, estimator):
+        super().__init__(estimator)
         self.pca_start = estimator.init == "pca"
         # The imputer's encoder also reads which entries are missing.
         self.missing_indicator = getattr(estimator, "_missing_indicator", False)
@@ -210,8 +240,8 @@ class Dense(_Architecture):
 class Conv(_Architecture):
     """Convolutional encoder and decoder for ``input_shape_ = (C, H, W)`` images."""
 
-    def __init__(self, estimator, output_activation):
-        super().__init__(estimator, output_activation)
+    def __init__(self, estimator):
+        super().__init__(estimator)
         self.channels = tuple(int(c) for c in estimator.conv_channels)
         self.upsampling = estimator.upsampling
 
@@ -307,8 +337,10 @@ class Conv(_Architecture):
 
     def row_floats(self, n_features, n_outputs, code_width):
         c, h, w = self.fitted_shape
-        return max(super().row_floats(n_features, n_outputs, code_width),
-                   max(self.channels) * h * w)
+        return max(
+            super().row_floats(n_features, n_outputs, code_width),
+            max(self.channels) * h * w,
+        )
 
 
 class Recurrent(_Architecture):
@@ -319,8 +351,8 @@ class Recurrent(_Architecture):
     channel, over all rows and time steps.
     """
 
-    def __init__(self, estimator, output_activation):
-        super().__init__(estimator, output_activation)
+    def __init__(self, estimator):
+        super().__init__(estimator)
         self.cell = estimator.cell
 
     def check_shape(self, n_features, images_shape):
@@ -394,8 +426,10 @@ class Recurrent(_Architecture):
 
     def row_floats(self, n_features, n_outputs, code_width):
         # Every time step keeps its hidden state (and four LSTM gates).
-        return max(super().row_floats(n_features, n_outputs, code_width),
-                   4 * self.fitted_shape[0] * max(self.hidden))
+        return max(
+            super().row_floats(n_features, n_outputs, code_width),
+            4 * self.fitted_shape[0] * max(self.hidden),
+        )
 
 
 ARCHITECTURES = {"dense": Dense, "conv": Conv, "recurrent": Recurrent}

@@ -1,15 +1,12 @@
-"""Shared base of the estimators: parameter rules, input validation, the fit
-template, chunked inference, scoring and the save/load methods.
-
-Each estimator says what to train in one place, its ``_recipe``; the base
-builds the network for the ``network`` kind (``_architectures``) and runs the
-one training engine (``_training``).
-"""
+"""Shared base: parameter rules, input validation, the fit template that runs
+each estimator's ``_recipe`` (network from ``_architectures``, training by
+``_training``), chunked inference and the save/load methods."""
 
 # License: BSD 3 clause
 
 from __future__ import annotations
 
+import copy
 import warnings
 from dataclasses import dataclass
 from numbers import Integral, Real
@@ -23,8 +20,13 @@ from sklearn.utils.validation import check_is_fitted
 
 from sklearn_ae import _persistence
 from sklearn_ae._architectures import ARCHITECTURES
-from sklearn_ae._losses import LOSSES, SparsityPenalty
-from sklearn_ae._networks import ACTIVATIONS, OUTPUT_ACTIVATIONS, RNN_CELLS, Sigmoid
+from sklearn_ae._losses import LOSSES, SparsityPenalty, check_target_range
+from sklearn_ae._networks import (
+    ACTIVATIONS,
+    OUTPUT_ACTIVATIONS,
+    RNN_CELLS,
+    with_sigmoid_code,
+)
 from sklearn_ae._sklearn_compat import (
     Interval,
     StrOptions,
@@ -41,20 +43,12 @@ from sklearn_ae._training import (
 )
 from sklearn_ae._utils import (
     as_rows,
-    assign_params,
     caller_level,
     check_float32_range,
     derive_seed,
-    fit_method,
     resolve_device,
-    sample_rows,
     seeded,
 )
-
-# Weight of the sparsity term with sparsity_weight="auto". "kl": strong enough
-# to bring each unit's mean activation to sparsity_target. "l1": Keras' usual
-# activity weight; 1.0 shrank the code until digits were not reconstructed.
-_AUTO_SPARSITY_WEIGHT = {"kl": 1.0, "l1": 0.01}
 
 
 @dataclass(frozen=True)
@@ -88,7 +82,10 @@ class _BaseAutoencoder(BaseEstimator):
 
     _parameter_constraints: dict = {
         "n_components": [Interval(Integral, 1, None, closed="left")],
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "output_activation": [StrOptions({"auto", *OUTPUT_ACTIVATIONS})],
         "dropout": [Interval(Real, 0, 1, closed="left")],
@@ -98,7 +95,10 @@ class _BaseAutoencoder(BaseEstimator):
         "solver": [StrOptions(set(SOLVERS))],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "learning_rate": [StrOptions({"constant", "adaptive", "cosine"})],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -114,7 +114,10 @@ class _BaseAutoencoder(BaseEstimator):
         "upsampling": [StrOptions({"transpose", "nearest", "bilinear"})],
         "cell": [StrOptions(set(RNN_CELLS))],
         "sparsity": [StrOptions({"l1", "kl"}), None],
-        "sparsity_weight": [StrOptions({"auto"}), Interval(Real, 0, None, closed="left")],
+        "sparsity_weight": [
+            StrOptions({"auto"}),
+            Interval(Real, 0, None, closed="left"),
+        ],
         "sparsity_target": [Interval(Real, 0, 1, closed="neither")],
     }
 
@@ -162,10 +165,7 @@ class _BaseAutoencoder(BaseEstimator):
     # ---------------------------------------------------------------- checking
     def _architecture(self):
         """The network kind, from ``network`` and the other hyperparameters."""
-        output_activation = self.output_activation
-        if output_activation == "auto":
-            output_activation = "sigmoid" if self.loss == "bce" else "identity"
-        return ARCHITECTURES[self.network](self, output_activation)
+        return ARCHITECTURES[self.network](self)
 
     def _validate_X(self, X, *, reset):
         architecture = self._architecture()
@@ -186,20 +186,6 @@ class _BaseAutoencoder(BaseEstimator):
                 self.input_shape_ = shape
         return X
 
-    def _check_loss_range(self, name, data):
-        if self.loss != "bce":
-            return
-        if sp.issparse(data):
-            low, high = data.min(), data.max()
-        else:
-            low, high = np.nanmin(data), np.nanmax(data)
-        if low < 0 or high > 1:
-            raise ValueError(
-                f"loss='bce' needs {name} in [0, 1], but it holds values in "
-                f"[{low:.4g}, {high:.4g}]. Scale it with "
-                "sklearn.preprocessing.MinMaxScaler, or use loss='mse'."
-            )
-
     # ----------------------------------------------------------------- fitting
     def _sparsity_parts(self):
         """The ``penalty`` and ``finish`` of a recipe for ``sparsity``.
@@ -209,19 +195,22 @@ class _BaseAutoencoder(BaseEstimator):
         """
         if self.sparsity is None:
             return {}
-        weight = self.sparsity_weight
-        if weight == "auto":
-            weight = _AUTO_SPARSITY_WEIGHT[self.sparsity]
-        parts = {"penalty": SparsityPenalty(self.sparsity, weight, self.sparsity_target)}
+        parts = {
+            "penalty": SparsityPenalty(
+                self.sparsity, self.sparsity_weight, self.sparsity_target
+            )
+        }
         if self.sparsity == "kl":
-            parts["finish"] = _sigmoid_code
+            parts["finish"] = with_sigmoid_code
         return parts
 
     def _recipe(self, X=None):
         """What to train. ``X`` holds the training rows when the network is
         built from data (facts computed from them become fitted attributes);
         it is None when the network is rebuilt after ``load``."""
-        return Recipe(widths=(self.n_components,), loss=self.loss, **self._sparsity_parts())
+        return Recipe(
+            widths=(self.n_components,), loss=self.loss, **self._sparsity_parts()
+        )
 
     def _settings(self, recipe, n_samples, device, *, partial):
         """The engine's settings. ``partial_fit`` trains one epoch on all the
@@ -247,6 +236,7 @@ class _BaseAutoencoder(BaseEstimator):
             device=str(device),
             verbose=0 if partial else self.verbose,
             accelerate=self.accelerate and not partial,
+            start_is_candidate=not partial,
         )
 
     def _fit_network(self, X, Y=None, *, partial=False):
@@ -258,12 +248,14 @@ class _BaseAutoencoder(BaseEstimator):
         wrapped by :func:`fit_method`.
         """
         target = X if Y is None else Y
-        self._check_loss_range("X" if Y is None else "y", target)
+        check_target_range(self.loss, "X" if Y is None else "y", target)
         dataset = RowsDataset(as_rows(X), None if Y is None else as_rows(Y))
         if partial and hasattr(self, "_net"):
             net = self._net
             # Each call shuffles differently, but repeatably for a fixed seed.
-            seed = (derive_seed(self.random_state) + self.n_iter_) % np.iinfo(np.int32).max
+            seed = (derive_seed(self.random_state) + self.n_iter_) % np.iinfo(
+                np.int32
+            ).max
             net.batch_size = self._settings(
                 self._recipe(), X.shape[0], self.device_, partial=True
             ).batch_size
@@ -278,13 +270,7 @@ class _BaseAutoencoder(BaseEstimator):
             seed = derive_seed(self.random_state)
             with seeded(seed, device):
                 recipe = self._recipe(X)
-                _check_code_width(max(recipe.widths), X.shape[1])
-                stats = self._architecture().statistics(
-                    sample_rows(X, seed), sample_rows(target, seed), max(recipe.widths), seed
-                )
-                module = self._architecture().build_module(
-                    self.n_features_in_, target.shape[1], recipe, stats
-                )
+                module = self._architecture().build_from_data(X, target, recipe, seed)
                 settings = self._settings(recipe, X.shape[0], device, partial=partial)
                 result = train(module, dataset, settings)
             self.device_ = str(device)
@@ -309,20 +295,31 @@ class _BaseAutoencoder(BaseEstimator):
         self.n_iter_ = result.n_iter
 
     def _warn_if_unfinished(self, result, recipe):
-        if result.interrupted or result.stopped_early or not recipe.warn_unconverged:
-            return
-        if result.n_iter == self.max_iter:
+        name = type(self).__name__
+        if result.kept_start:
+            message = (
+                f"{name}: training ended with a higher loss than the network it "
+                "started from, so the starting weights are kept. The loss rose "
+                f"instead of falling: lower learning_rate_init (now "
+                f"{self.learning_rate_init})."
+            )
+        elif (
+            result.n_iter == self.max_iter
+            and recipe.warn_unconverged
+            and not (result.stopped_early or result.interrupted)
+        ):
             advice = (
                 "Increase max_iter or tol."
                 if self.early_stopping
-                else "Increase max_iter, or set early_stopping=True."
+                else ("Increase max_iter, or set early_stopping=True.")
             )
-            warnings.warn(
-                f"{type(self).__name__}: max_iter={self.max_iter} epochs ran "
-                f"before the loss stopped improving by tol={self.tol}. {advice}",
-                ConvergenceWarning,
-                stacklevel=caller_level(),
+            message = (
+                f"{name}: max_iter={self.max_iter} epochs ran before the loss "
+                f"stopped improving by tol={self.tol}. {advice}"
             )
+        else:
+            return
+        warnings.warn(message, ConvergenceWarning, stacklevel=caller_level())
 
     # -------------------------------------------------------------- save/load
     def _restore_network(self, state_dict):
@@ -381,27 +378,33 @@ class _BaseAutoencoder(BaseEstimator):
 
     # --------------------------------------------------------------- inference
     def _map_batches(self, X, fn, n_out, dtype, row_floats=0):
-        """Apply ``fn`` (tensor -> tensor) to X a chunk of rows at a time.
+        """Apply ``fn(module, rows)`` (tensors) to X a chunk of rows at a time.
 
-        Chunks are sized by scikit-learn's ``working_memory`` (as in
-        ``IsolationForest``) from the floats a row holds in the widest layer,
-        plus ``row_floats`` that ``fn`` holds per row beyond the network.
-        The output is one preallocated array, so memory stays flat however
-        many rows are passed.
+        On the CPU the network runs in float64 here: a float32 matrix product
+        rounds one row differently from a batch of rows, and a row's output
+        must not depend on the rows it is passed with. Chunks are sized by
+        scikit-learn's ``working_memory`` (as in ``IsolationForest``) from the
+        values a row holds in the widest layer, plus ``row_floats`` that
+        ``fn`` holds per row beyond the network; the output is one
+        preallocated array, so memory stays flat however many rows come.
         """
         module = self._net.module_
+        precision = torch.float32
+        if torch.device(self.device_).type == "cpu":
+            module, precision = copy.deepcopy(module).double(), torch.float64
         widest = self._architecture().row_floats(
             X.shape[1], n_out, sum(self._recipe().widths)
         )
-        step = get_chunk_n_rows(4 * (widest + row_floats), max_n_rows=X.shape[0])
+        step = get_chunk_n_rows(8 * (widest + row_floats), max_n_rows=X.shape[0])
         out = np.empty((X.shape[0], n_out), dtype=dtype)
         module.eval()
         with torch.no_grad():
             for start in range(0, X.shape[0], step):
                 part = X[start : start + step]
                 part = part.toarray() if sp.issparse(part) else part
-                batch = torch.as_tensor(np.asarray(part, dtype=np.float32))
-                result = fn(batch.to(self.device_)).cpu().numpy().reshape(len(part), -1)
+                batch = torch.tensor(np.asarray(part), dtype=precision)  # a copy
+                result = fn(module, batch.to(self.device_)).cpu().numpy()
+                result = result.reshape(len(part), -1)
                 # NaN may come out where NaN (a missing entry) went in, e.g.
                 # a per-feature error; inf never may.
                 if np.isinf(result).any() or (
@@ -410,21 +413,24 @@ class _BaseAutoencoder(BaseEstimator):
                     raise ValueError(
                         f"The network produced NaN or inf for rows {start} to "
                         f"{start + len(part) - 1}: their values are too far from "
-                        "the training data for float32 arithmetic. Scale the data "
-                        "as it was scaled for fit."
+                        "the training data. Scale the data as it was scaled for "
+                        "fit."
                     )
                 out[start : start + step] = result
         return out
 
     def _encode(self, X):
-        return self._map_batches(X, self.encoder_, self.n_components, X.dtype)
+        return self._map_batches(
+            X, lambda m, x: m.encoder(x), self.n_components, X.dtype
+        )
 
     def _decode(self, Z):
-        return self._map_batches(Z, self.decoder_, self._target_width, Z.dtype)
+        return self._map_batches(
+            Z, lambda m, z: m.decoder(z), self._target_width, Z.dtype
+        )
 
     def _reconstruct(self, X):
-        module = self._net.module_
-        return self._map_batches(X, lambda x: module(x)[0], self._target_width, X.dtype)
+        return self._map_batches(X, lambda m, x: m(x)[0], self._target_width, X.dtype)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -445,22 +451,3 @@ def _check_missing(X, network):
             "its column's mean and the loss skips it). Impute first, e.g. "
             "with sklearn_ae.AutoencoderImputer or sklearn.impute.SimpleImputer."
         )
-
-
-def _check_code_width(k, n_features):
-    """Refuse a code so wide that building the network alone would exhaust
-    memory (the PCA start and the first layers hold k x n_features floats)."""
-    limit = max(16 * n_features, 4096)
-    if k > limit:
-        raise ValueError(
-            f"n_components={k} is far wider than the {n_features} input "
-            f"features: the network's first layers alone would hold about "
-            f"{k * n_features * 4 / 1e9:.3g} GB of weights. A code is a "
-            f"reduction (or a small expansion, for sparse codes): choose "
-            f"n_components <= {limit}."
-        )
-
-
-def _sigmoid_code(member, k):
-    member.encoder = torch.nn.Sequential(member.encoder, Sigmoid())
-    return member

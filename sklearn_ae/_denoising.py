@@ -7,11 +7,11 @@ from numbers import Real
 from sklearn.utils.validation import check_is_fitted
 
 from sklearn_ae._base import Recipe
-from sklearn_ae._utils import assign_params
 from sklearn_ae._docs import fill_doc
-from sklearn_ae._noise import NOISE_KINDS, check_noise, column_extremes, make_corruption
+from sklearn_ae._noise import NOISE_KINDS, corruption_for
 from sklearn_ae._sklearn_compat import Interval, StrOptions
 from sklearn_ae._transformer import AutoencoderTransformer
+from sklearn_ae._utils import assign_params
 
 
 @fill_doc
@@ -131,15 +131,9 @@ class DenoisingAutoencoder(AutoencoderTransformer):
         return self._reconstruct(X)
 
     def _recipe(self, X=None):
-        if X is not None:
-            check_noise(self.noise, self.noise_level)
-            self._noise_extremes = (
-                column_extremes(X) if self.noise == "salt_pepper" else None
-            )
-        corrupt = make_corruption(self.noise, self.noise_level, self._noise_extremes)
         return Recipe(
             widths=(self.n_components,),
             loss=self.loss,
-            corrupt=corrupt,
+            corrupt=corruption_for(self, X),
             **self._sparsity_parts(),
         )

@@ -43,7 +43,10 @@ _PARAMETERS = {
         'residual whose last layer starts at zero. "random" starts from '
         "PyTorch's default initialisation.",
     ),
-    "solver": ('{"adam", "adamw", "sgd"}', 'Optimizer ("sgd" uses Nesterov momentum 0.9).'),
+    "solver": (
+        '{"adam", "adamw", "sgd"}',
+        'Optimizer ("sgd" uses Nesterov momentum 0.9).',
+    ),
     "learning_rate_init": ("float", "Initial learning rate."),
     "learning_rate": (
         '{"adaptive", "constant", "cosine"}',
@@ -68,7 +71,10 @@ _PARAMETERS = {
         "Share of rows held out when ``early_stopping=True``.",
     ),
     "n_iter_no_change": ("int", "Epochs without improvement before training stops."),
-    "tol": ("float", "Smallest decrease of the monitored loss that counts as improvement."),
+    "tol": (
+        "float",
+        "Smallest decrease of the monitored loss that counts as improvement.",
+    ),
     "device": (
         "str",
         '"cpu", "cuda", "cuda:N", "mps", or "auto" (CUDA when available). The '
@@ -80,7 +86,10 @@ _PARAMETERS = {
         "validation split. The caller's global numpy and torch RNG states are "
         "untouched.",
     ),
-    "verbose": ("int", "0 is silent; 1 shows a progress bar with the losses of each epoch."),
+    "verbose": (
+        "int",
+        "0 is silent; 1 shows a progress bar with the losses of each epoch.",
+    ),
     "accelerate": (
         "bool",
         "Train through skorch's Hugging Face Accelerate integration (needs the "
@@ -135,9 +144,8 @@ _PARAMETERS = {
     ),
     "sparsity_weight": (
         'float or "auto"',
-        'Weight of the sparsity penalty. "auto" is 1.0 for "kl" (enough to bring '
-        "each unit's mean activation close to the target) and 0.01 for \"l1\" "
-        "(Keras' usual activity weight).",
+        'Weight of the sparsity penalty. "auto" is 1.0 for "kl" and 0.01 for '
+        '"l1" (Keras\' usual activity weight); see :ref:`choosing`.',
     ),
     "sparsity_target": (
         "float",

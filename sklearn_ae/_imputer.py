@@ -11,7 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from sklearn_ae._base import Recipe, _BaseAutoencoder
 from sklearn_ae._docs import fill_doc
-from sklearn_ae._noise import make_corruption
+from sklearn_ae._noise import Corruption
 from sklearn_ae._sklearn_compat import (
     Interval,
     StrOptions,
@@ -306,7 +306,9 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
         return Recipe(
             widths=(self.n_components_,),
             loss="mse",
-            corrupt=make_corruption("missing", self.mask_fraction),
+            corrupt=Corruption("missing", self.mask_fraction)
+            if self.mask_fraction
+            else None,
         )
 
     def _measure_spread(self, X_nan, seed):

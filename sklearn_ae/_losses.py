@@ -4,6 +4,7 @@
 
 import math
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -25,6 +26,22 @@ _ELEMENTWISE = {
 }
 
 LOSSES = tuple(_ELEMENTWISE)
+
+
+def check_target_range(loss, name, data):
+    """``loss="bce"`` compares probabilities: its targets must lie in [0, 1]."""
+    if loss != "bce":
+        return
+    if hasattr(data, "toarray"):
+        low, high = data.min(), data.max()
+    else:  # NaN marks a missing entry
+        low, high = np.nanmin(data), np.nanmax(data)
+    if low < 0 or high > 1:
+        raise ValueError(
+            f"loss='bce' needs {name} in [0, 1], but it holds values in "
+            f"[{low:.4g}, {high:.4g}]. Scale it with "
+            "sklearn.preprocessing.MinMaxScaler, or use loss='mse'."
+        )
 
 
 def elementwise_loss(name, pred, target):
@@ -87,18 +104,25 @@ def row_errors(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 _RHO_EPS = 1e-6
 
 
+# Weight of the sparsity term with sparsity_weight="auto". "kl": strong enough
+# to bring each unit's mean activation to sparsity_target. "l1": Keras' usual
+# activity weight; 1.0 shrank the code until digits were not reconstructed.
+_AUTO_SPARSITY_WEIGHT = {"kl": 1.0, "l1": 0.01}
+
+
 class SparsityPenalty:
     """``weight`` times a sparsity term of the code, as Keras' activity regulariser.
 
     ``"l1"``: the mean over rows of the sum over code units of ``|z|``.
     ``"kl"``: the sum over code units ``j`` of ``KL(target || rho_hat_j)``,
     where ``rho_hat_j`` is the mean activation of unit ``j`` over the batch
-    (codes in [0, 1], e.g. after a sigmoid). Picklable, unlike a closure.
+    (codes in [0, 1], e.g. after a sigmoid). ``weight="auto"`` picks the
+    kind's usual weight. Picklable, unlike a closure.
     """
 
     def __init__(self, kind, weight, target=0.05):
         self.kind = kind
-        self.weight = weight
+        self.weight = _AUTO_SPARSITY_WEIGHT[kind] if weight == "auto" else weight
         self.target = target
 
     def __call__(self, code):

@@ -211,6 +211,13 @@ class DenseDecoder(nn.Module):
         return self.output_activation(x)
 
 
+def with_sigmoid_code(member, k):
+    """``member`` (an :class:`Autoencoder`) with its code squashed into [0, 1]:
+    each unit's batch mean is then a firing rate (the KL sparsity penalty)."""
+    member.encoder = nn.Sequential(member.encoder, Sigmoid())
+    return member
+
+
 class Autoencoder(nn.Module):
     """An encoder and a decoder; ``forward`` returns ``(reconstruction, code)``."""
 

@@ -71,7 +71,30 @@ class Corruption:
         return salt_pepper(x, self.level, low, high)
 
 
-def column_extremes(X):
+def corruption_for(estimator, X=None):
+    """The corruption hook for ``estimator.noise`` and ``noise_level``.
+
+    With the training rows ``X`` (at fit) it checks the level and stores the
+    columns' extremes that "salt_pepper" needs as the fitted attribute
+    ``_noise_extremes``; without them (after ``load``) it reads it, so a
+    loaded model corrupts exactly as it did.
+    """
+    if X is not None:
+        _check_noise(estimator.noise, estimator.noise_level)
+        estimator._noise_extremes = (
+            _column_extremes(X) if estimator.noise == "salt_pepper" else None
+        )
+    if estimator.noise is None or estimator.noise_level == 0:
+        return None
+    low = high = None
+    if estimator.noise == "salt_pepper":
+        low, high = (
+            torch.as_tensor(e, dtype=torch.float32) for e in estimator._noise_extremes
+        )
+    return Corruption(estimator.noise, estimator.noise_level, low, high)
+
+
+def _column_extremes(X):
     """Per-column minimum and maximum of X (dense or sparse), shape (2, F),
     over the observed entries (NaN is missing; 0 for a column with none)."""
     if sp.issparse(X):
@@ -81,11 +104,13 @@ def column_extremes(X):
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN column
             low = np.nan_to_num(np.nanmin(X, axis=0))
             high = np.nan_to_num(np.nanmax(X, axis=0))
-    dense = [np.asarray(a.toarray() if hasattr(a, "toarray") else a) for a in (low, high)]
+    dense = [
+        np.asarray(a.toarray() if hasattr(a, "toarray") else a) for a in (low, high)
+    ]
     return np.vstack([a.ravel() for a in dense]).astype(np.float64)
 
 
-def check_noise(noise, noise_level):
+def _check_noise(noise, noise_level):
     """A share of entries ("masking", "salt_pepper") is at most 1."""
     if noise in ("masking", "salt_pepper") and noise_level > 1:
         raise ValueError(
@@ -93,18 +118,3 @@ def check_noise(noise, noise_level):
             f"must be in [0, 1], but it is {noise_level!r}. Pass e.g. "
             "noise_level=0.25 to corrupt a quarter of them."
         )
-
-
-def make_corruption(noise, noise_level, extremes=None):
-    """The corruption hook for the engine, or None for no noise.
-
-    ``extremes`` is the (2, n_features) array of the training columns'
-    minimum and maximum ("salt_pepper" needs it): a fitted attribute of the
-    estimator, so that a loaded model corrupts exactly as it did.
-    """
-    if noise is None or noise_level == 0:
-        return None
-    low = high = None
-    if noise == "salt_pepper":
-        low, high = (torch.as_tensor(e, dtype=torch.float32) for e in extremes)
-    return Corruption(noise, noise_level, low, high)

@@ -411,9 +411,9 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
             **self._sparsity_parts(),
         )
 
-    def _raw_parts(self, x):
+    def _raw_parts(self, module, x):
         """Residuals ``(b, M * F)`` and codes ``(b, K)`` of a batch."""
-        reconstruction, code = self._net.module_(x)
+        reconstruction, code = module(x)
         residuals = reconstruction - x.unsqueeze(1)
         return torch.cat([residuals.flatten(1), code], dim=1)
 
@@ -453,7 +453,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
 
     def _tensors(self, x):
         def t(a):
-            return torch.as_tensor(a, dtype=torch.float32, device=x.device)
+            return torch.as_tensor(a, dtype=x.dtype, device=x.device)
 
         return (
             t(self._residual_scale),
@@ -462,7 +462,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
             t(self._code_reference),
         )
 
-    def _member_parts(self, x):
+    def _member_parts(self, module, x):
         """The two parts of each member's error for each row: ``(b, 2 * M)``.
 
         Columns ``m``: reconstruction error plus code distance from the
@@ -470,15 +470,14 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         nearest reference codes. ``_scores`` divides them by ``_part_scale``.
         """
         residual_scale, center, code_scale, reference = self._tensors(x)
-        reconstruction, code = self._net.module_(x)
-        # float64 sums: a row scores the same alone or in any batch.
-        errors = (((reconstruction - x.unsqueeze(1)) / residual_scale) ** 2).double()
-        code = ((code - center) / code_scale).double()
+        reconstruction, code = module(x)
+        errors = ((reconstruction - x.unsqueeze(1)) / residual_scale) ** 2
+        code = (code - center) / code_scale
         n_neighbors = min(_NEIGHBORS, reference.shape[0])
         central, neighbors = [], []
         for z, ref in zip(
             code.split(self.n_components_, dim=1),
-            reference.double().split(self.n_components_, dim=1),
+            reference.split(self.n_components_, dim=1),
             strict=True,
         ):
             central.append((z**2).mean(dim=1))
@@ -494,10 +493,10 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         reconstruction_part = errors + torch.stack(central, dim=1)
         return torch.cat([reconstruction_part, torch.stack(neighbors, dim=1)], dim=1)
 
-    def _feature_terms(self, x):
+    def _feature_terms(self, module, x):
         """Normalised squared error of each feature, averaged over members."""
         residual_scale = self._tensors(x)[0]
-        reconstruction, _ = self._net.module_(x)
+        reconstruction, _ = module(x)
         errors = ((reconstruction - x.unsqueeze(1)) / residual_scale) ** 2
         return errors.mean(dim=1)
 

@@ -68,6 +68,8 @@ def _decode(value):
 def save(estimator, path):
     """Write a fitted estimator to ``path`` in the safe format.
 
+    Read more in :ref:`persistence`.
+
     Parameters
     ----------
     estimator : fitted sklearn_ae estimator
@@ -132,6 +134,8 @@ def _not_ours(path, reason):
 
 def load(path):
     """Read an estimator written by :func:`save`; runs no code from the file.
+
+    Read more in :ref:`persistence`.
 
     Parameters
     ----------
@@ -215,7 +219,9 @@ def _rebuild(meta, payload):
         if name not in declared:
             raise _NotOurs(f"{name!r} is not a fitted attribute of {cls.__name__}")
         if isinstance(value, dict) and "__array__" in value:
-            tensor = arrays.get(value["__array__"]) if isinstance(arrays, dict) else None
+            tensor = (
+                arrays.get(value["__array__"]) if isinstance(arrays, dict) else None
+            )
             if not isinstance(tensor, torch.Tensor):
                 raise _NotOurs(f"array {name!r} is missing")
             value = tensor.numpy()
@@ -225,7 +231,9 @@ def _rebuild(meta, payload):
     state = payload.get("state_dict")
     if not isinstance(state, dict) or not state:
         raise _NotOurs("the weights are missing")
-    if not all(torch.isfinite(t).all() for t in state.values() if t.is_floating_point()):
+    if not all(
+        torch.isfinite(t).all() for t in state.values() if t.is_floating_point()
+    ):
         raise _NotOurs("its weights hold NaN or inf")
     estimator._restore_network(state)
     return estimator

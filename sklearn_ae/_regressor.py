@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from sklearn_ae._base import Recipe, _BaseAutoencoder
 from sklearn_ae._docs import fill_doc
-from sklearn_ae._noise import NOISE_KINDS, check_noise, column_extremes, make_corruption
+from sklearn_ae._noise import NOISE_KINDS, corruption_for
 from sklearn_ae._sklearn_compat import Interval, StrOptions
 from sklearn_ae._utils import assign_params, check_float32_range, fit_method
 
@@ -77,7 +77,11 @@ class AutoencoderRegressor(RegressorMixin, _BaseAutoencoder):
         "noise_level": [Interval(Real, 0, None, closed="left")],
     }
 
-    _fitted_attributes = (*_BaseAutoencoder._fitted_attributes, "_noise_extremes", "_y_1d")
+    _fitted_attributes = (
+        *_BaseAutoencoder._fitted_attributes,
+        "_noise_extremes",
+        "_y_1d",
+    )
 
     def __init__(
         self,
@@ -185,18 +189,16 @@ class AutoencoderRegressor(RegressorMixin, _BaseAutoencoder):
 
     def _validate_y(self, y):
         y, _ = self._architecture().flatten(y, reset=True, name="y")
-        Y = check_array(y, ensure_2d=False, dtype=[np.float64, np.float32], input_name="y")
+        Y = check_array(
+            y, ensure_2d=False, dtype=[np.float64, np.float32], input_name="y"
+        )
         check_float32_range(Y, name="y")
         return Y
 
     def _recipe(self, X=None):
-        if X is not None:
-            check_noise(self.noise, self.noise_level)
-            self._noise_extremes = (
-                column_extremes(X) if self.noise == "salt_pepper" else None
-            )
-        corrupt = make_corruption(self.noise, self.noise_level, self._noise_extremes)
-        return Recipe(widths=(self.n_components,), loss=self.loss, corrupt=corrupt)
+        return Recipe(
+            widths=(self.n_components,), loss=self.loss, corrupt=corruption_for(self, X)
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -17,6 +17,8 @@ def sliding_windows(series, window, step=1):
     layout that ``network="recurrent"`` with ``input_shape=(window,
     n_channels)`` expects.
 
+    Read more in :ref:`sequences`.
+
     Parameters
     ----------
     series : array-like of shape (n_steps,) or (n_steps, n_channels)

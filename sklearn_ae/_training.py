@@ -302,6 +302,9 @@ class TrainSettings:
     device: str = "cpu"
     verbose: int = 0
     accelerate: bool = False
+    # The starting weights compete with the trained ones (not for a single
+    # streamed epoch: partial_fit).
+    start_is_candidate: bool = True
 
 
 @dataclass
@@ -313,6 +316,7 @@ class TrainResult:
     n_iter: int
     stopped_early: bool
     interrupted: bool
+    kept_start: bool = False
 
 
 def train(module, dataset, settings):
@@ -325,7 +329,20 @@ def train(module, dataset, settings):
     inf loss raises ``ValueError``.
     """
     net = build_net(module, settings)
+    start = None
+    if settings.start_is_candidate and not settings.accelerate:
+        # The starting network (e.g. the PCA start) is a candidate too:
+        # training that ends worse than it (a learning rate so high that
+        # the loss rises, yet stays finite) gives it back.
+        net.initialize()
+        start = {k: v.detach().clone() for k, v in net.module_.state_dict().items()}
+        start_loss = mean_loss(net, dataset)
     net.fit(dataset, None)
+    if start is not None and mean_loss(net, dataset) > start_loss:
+        net.module_.load_state_dict(start)
+        result = collect(net)
+        result.kept_start = True
+        return result
     if settings.accelerate:
         # The accelerator holds process-wide state and does not pickle: hand
         # back a plain net around the trained (unwrapped) module.
@@ -336,6 +353,18 @@ def train(module, dataset, settings):
         result.net = plain
         return result
     return collect(net)
+
+
+def mean_loss(net, dataset):
+    """The loss of the net's current weights over ``dataset``, measured as
+    validation is: eval mode (no dropout), a denoiser's corruption drawn from
+    a fixed seed (the caller's RNG stream untouched)."""
+    total, count = 0.0, 0
+    with seeded(_VALIDATION_NOISE_SEED, torch.device(net._batch_device())):
+        for batch in BatchIterator(dataset, batch_size=net.batch_size):
+            total += float(net.validation_step(batch)["loss"]) * len(batch[0])
+            count += len(batch[0])
+    return total / max(count, 1)
 
 
 def continue_training(net, dataset, epochs):

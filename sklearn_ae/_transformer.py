@@ -26,7 +26,7 @@ class AutoencoderTransformer(
     non-linear residual whose last layer starts at zero) and training moves it
     from there.
 
-    Read more in :ref:`pca_vs_autoencoder`.
+    Read more in :ref:`pca_vs_autoencoder` and :ref:`choosing`.
 
     Parameters
     ----------
@@ -182,9 +182,8 @@ class AutoencoderTransformer(
 
     def _reconstruction_errors(self, X):
         """Mean squared reconstruction error of each row, shape (n_samples,)."""
-        module = self._net.module_
         return self._map_batches(
-            X, lambda x: row_errors(module(x)[0], x), 1, np.float64
+            X, lambda m, x: row_errors(m(x)[0], x), 1, np.float64
         ).ravel()
 
     def score_samples(self, X):

@@ -53,6 +53,8 @@ class VariationalAutoencoder(AutoencoderTransformer):
     between reconstruction and prior then does not depend on the scale of
     the data. With ``loss="bce"`` (data in [0, 1]) it is Bernoulli.
 
+    Read more in :ref:`variational_autoencoder`.
+
     Parameters
     ----------
     n_components : int, default=2
@@ -300,23 +302,19 @@ class VariationalAutoencoder(AutoencoderTransformer):
         (``loss="mse"``) or of binary cross-entropies (``loss="bce"``) over
         the row's observed entries (NaN marks a missing one).
         """
-        module = self._net.module_
-        device = self.device_
         half = np.random.RandomState(0).standard_normal(
             (_SCORE_DRAWS // 2, self.n_components)
         )
-        draws = torch.as_tensor(
-            np.concatenate([half, -half]), dtype=torch.float32, device=device
-        )
+        draws = np.concatenate([half, -half])
         name = "bce" if self.loss == "bce" else "mse"
 
-        def terms(x):
+        def terms(module, x):
             mean, log_var = module.encoder.posterior(x)
             std = torch.exp(0.5 * log_var)
-            recon = torch.zeros(len(x), device=x.device)
+            recon = torch.zeros(len(x), dtype=x.dtype, device=x.device)
             observed = ~torch.isnan(x)
             target = x.nan_to_num(nan=0.0)
-            for eps in draws:
+            for eps in torch.as_tensor(draws, dtype=x.dtype, device=x.device):
                 pred = module.decoder(mean + std * eps)
                 loss = elementwise_loss(name, pred, target) * observed
                 recon += loss.flatten(1).sum(dim=1)
@@ -328,4 +326,6 @@ class VariationalAutoencoder(AutoencoderTransformer):
 
 
 def _gaussian_posterior(member, k):
-    return VariationalAutoencoderModule(GaussianEncoder(member.encoder, k), member.decoder)
+    return VariationalAutoencoderModule(
+        GaussianEncoder(member.encoder, k), member.decoder
+    )

@@ -41,8 +41,20 @@ def test_sklearn_compatible(estimator, check):
     check(estimator)
 
 
-# At the defaults (max_iter=200 and more): per-row results must not depend on
-# the batch a row is scored in, however long the network trained.
+# At the defaults (max_iter=200 and more) the checks whose outcome depends on
+# the trained weights' numerics: per-row results must not depend on the batch
+# a row is scored in, however long the network trained. (The other checks run
+# above, with max_iter=5.)
+NUMERIC_CHECKS = {
+    "check_methods_subset_invariance",
+    "check_methods_sample_order_invariance",
+    "check_fit_idempotent",
+    "check_transformer_general",
+    "check_outliers_train",
+    "check_regressors_train",
+    "check_fit_score_takes_y",
+}
+
 DEFAULTS = [
     AutoencoderTransformer(random_state=0),
     DenoisingAutoencoder(random_state=0),
@@ -55,4 +67,7 @@ DEFAULTS = [
 @pytest.mark.slow
 @parametrize_with_checks(DEFAULTS, expected_failed_checks=_expected_failures)
 def test_sklearn_compatible_at_defaults(estimator, check):
+    name = getattr(check, "func", check).__name__
+    if name not in NUMERIC_CHECKS:
+        pytest.skip("not numeric: runs above with max_iter=5")
     check(estimator)

@@ -7,7 +7,6 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 
 import sklearn_ae
@@ -127,9 +126,7 @@ def test_fit_ignores_y_as_pca_does(pixels):
     labels = np.arange(len(pixels)) % 10
     with _quiet():
         plain = DenoisingAutoencoder(8, max_iter=3, random_state=0).fit(pixels)
-        with_y = DenoisingAutoencoder(8, max_iter=3, random_state=0).fit(
-            pixels, labels
-        )
+        with_y = DenoisingAutoencoder(8, max_iter=3, random_state=0).fit(pixels, labels)
     np.testing.assert_array_equal(with_y.predict(pixels), plain.predict(pixels))
     assert with_y.predict(pixels).shape == pixels.shape
 

@@ -90,7 +90,9 @@ def test_pandas_pipeline_grid_search_detector(frame):
         StandardScaler(), AutoencoderOutlierDetector(max_iter=5, random_state=0)
     ).set_output(transform="pandas")
     search = GridSearchCV(
-        pipe, {"autoencoderoutlierdetector__n_estimators": [1, 2]}, cv=2,
+        pipe,
+        {"autoencoderoutlierdetector__n_estimators": [1, 2]},
+        cv=2,
         scoring="roc_auc",
     ).fit(X, labels)
     assert search.best_score_ > 0.9

@@ -180,3 +180,17 @@ def test_constant_or_one_row_data_warn_nothing_from_numpy(rows):
         warnings.simplefilter("ignore", ConvergenceWarning)
         ae = AutoencoderTransformer(1, max_iter=2, random_state=0).fit(rows)
     assert np.isfinite(ae.transform(rows)).all()
+
+
+def test_finite_divergence_keeps_the_start_and_names_the_learning_rate():
+    # The loss rises to ~1e9 and stays finite: training must not end worse
+    # than the PCA start it began from.
+    X = np.random.RandomState(0).normal(size=(60, 6))
+    params = dict(n_components=2, hidden_layer_sizes=(8,), random_state=0)
+    with pytest.warns(ConvergenceWarning, match=r"lower learning_rate_init \(now 10\)"):
+        ae = AutoencoderTransformer(
+            max_iter=30, learning_rate="constant", learning_rate_init=10, **params
+        ).fit(X)
+    pca_error = ((X - X.mean(0)) ** 2).mean() * 4 / 6  # upper bound: 2 of 6 axes
+    error = ((X - ae.inverse_transform(ae.transform(X))) ** 2).mean()
+    assert error < pca_error

@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 import torch
-from sklearn.datasets import load_digits
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_ae import AutoencoderTransformer, DenoisingAutoencoder

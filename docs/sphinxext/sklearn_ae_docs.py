@@ -114,15 +114,45 @@ def quote_fitted_attributes(app, what, name, obj, options, lines):
             literal_indent = indent
 
 
+SKLEARN_DOCS = "https://scikit-learn.org/stable/"
+
+# A gallery label of scikit-learn's: sphx_glr_auto_examples_<folder>_<file>.py
+_SKLEARN_EXAMPLE_LABEL = re.compile(r"sphx_glr_auto_examples_(\w+?)_(plot_\w+)\.py")
+
+
+def _sklearn_label_text(label):
+    """Readable text for a scikit-learn label used without a title."""
+    example = _SKLEARN_EXAMPLE_LABEL.fullmatch(label)
+    if example:
+        return (
+            f"scikit-learn's example {example.group(2)}.py",
+            f"{SKLEARN_DOCS}auto_examples/{example.group(1)}/{example.group(2)}.html",
+        )
+    return "scikit-learn's User Guide", f"{SKLEARN_DOCS}user_guide.html"
+
+
 def unlink_sklearn_labels(app, env, node, contnode):
-    """missing-reference hook: scikit-learn's own labels become plain text.
+    """missing-reference hook: scikit-learn's own labels and glossary terms.
 
     Methods inherited from scikit-learn (``set_output``, ``get_params``...)
     carry docstrings with ``:ref:`` links into scikit-learn's user guide,
     which these docs do not contain. Only those are forgiven: a broken link in
-    sklearn_ae's own text still fails the build.
+    sklearn_ae's own text still fails the build. A link with a title
+    (``:ref:`User Guide <label>```) keeps its title as plain text; one without
+    would show the raw label (``sphx_glr_auto_examples_...``), so it becomes
+    a link to the page on scikit-learn's website instead (a plain URL: the
+    build itself needs no network).
     """
+    from docutils import nodes
+
     source = node.source or ""
-    if node.get("reftype") == "ref" and "docstring of sklearn." in source:
+    if node.get("reftype") not in ("ref", "term") or "docstring of sklearn." not in source:
+        return None
+    if node.get("reftype") == "term":  # scikit-learn's glossary, on its website
+        term = node.get("reftarget", "").replace(" ", "-")
+        uri = f"{SKLEARN_DOCS}glossary.html#term-{term}"
+        return nodes.reference("", "", contnode, refuri=uri, internal=False)
+    if node.get("refexplicit"):
         return contnode
-    return None
+    text, uri = _sklearn_label_text(node.get("reftarget", ""))
+    return nodes.reference("", text, refuri=uri, internal=False)

@@ -4,7 +4,8 @@ Each display has a ``from_estimator`` classmethod that computes what it needs
 from a fitted estimator (public fitted attributes and public methods only) and
 draws it, and a ``plot(ax=None, ...)`` method that draws stored values again.
 Both return the display, whose ``ax_`` and ``figure_`` hold the matplotlib
-objects. matplotlib is needed only to draw: ``pip install 'sklearn_ae[plot]'``.
+objects. matplotlib is needed only to draw: ``pip install -e ".[plot]"`` from the
+source tree (or ``pip install matplotlib``).
 """
 
 # License: BSD 3 clause

@@ -29,6 +29,8 @@ class LatentSpaceDisplay:
     estimator with ``transform``: an autoencoder, :class:`~sklearn.decomposition.PCA`,
     a pipeline); the constructor only stores the codes.
 
+    Read more in :ref:`plotting`.
+
     Parameters
     ----------
     embedding : array-like of shape (n_samples, 2)

@@ -20,6 +20,8 @@ class LossCurveDisplay:
     constructor only stores the curves. Call :meth:`plot` to draw them again,
     e.g. on other axes.
 
+    Read more in :ref:`plotting`.
+
     Parameters
     ----------
     loss_curve : array-like of shape (n_epochs,)

@@ -26,6 +26,8 @@ class OutlierScoreDisplay:
     Use :meth:`from_estimator` to build it from a fitted estimator; the
     constructor only stores the scores.
 
+    Read more in :ref:`plotting`.
+
     Parameters
     ----------
     scores : array-like of shape (n_samples,)

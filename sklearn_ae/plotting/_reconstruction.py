@@ -109,6 +109,8 @@ class ReconstructionDisplay:
     Use :meth:`from_estimator` to build it from a fitted estimator; the
     constructor only stores the arrays.
 
+    Read more in :ref:`plotting`.
+
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features), (n_samples, H, W) or \

@@ -12,8 +12,8 @@ def _import_pyplot(caller):
     except ImportError as exc:
         raise ImportError(
             f"{caller} needs matplotlib, which is not installed. Install the "
-            "plotting extra with: pip install 'sklearn_ae[plot]' (or pip "
-            "install matplotlib)."
+            'plotting extra with: pip install -e ".[plot]" from the source tree '
+            "(or pip install matplotlib)."
         ) from exc
     return plt
 
