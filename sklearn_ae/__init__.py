@@ -4,6 +4,7 @@
 
 from sklearn_ae._classifier import AutoencoderClassifier
 from sklearn_ae._denoising import DenoisingAutoencoder
+from sklearn_ae._imputer import AutoencoderImputer
 from sklearn_ae._outlier import AutoencoderOutlierDetector
 from sklearn_ae._persistence import load, save
 from sklearn_ae._regressor import AutoencoderRegressor
@@ -15,6 +16,7 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "AutoencoderClassifier",
+    "AutoencoderImputer",
     "AutoencoderOutlierDetector",
     "AutoencoderRegressor",
     "AutoencoderTransformer",

@@ -34,9 +34,33 @@ from sklearn_ae._networks import (
 from sklearn_ae._utils import sample_rows
 
 
+def _nan_mean(values):
+    """Mean of the observed (not NaN) entries of each column; 0 for a column
+    with none."""
+    observed = ~np.isnan(values)
+    if observed.all():
+        return values.mean(axis=0)
+    total = np.where(observed, values, 0.0).sum(axis=0)
+    return total / np.maximum(observed.sum(axis=0), 1)
+
+
+def _fill_nan(values, fill):
+    """``values`` with each NaN replaced by its column's ``fill``."""
+    missing = np.isnan(values)
+    if not missing.any():
+        return values
+    return np.where(missing, fill, values)
+
+
 def _scale_of(values, mean):
-    """Standard deviation per column, 1 where a column is (nearly) constant."""
-    scale = values.std(axis=0)
+    """Standard deviation per column (of the observed entries: NaN is
+    missing), 1 where a column is (nearly) constant."""
+    observed = ~np.isnan(values)
+    if observed.all():
+        scale = values.std(axis=0)
+    else:
+        squares = np.where(observed, values - mean, 0.0) ** 2
+        scale = np.sqrt(squares.sum(axis=0) / np.maximum(observed.sum(axis=0), 1))
     tiny = scale <= np.finfo(np.float32).eps * np.maximum(1.0, np.abs(mean))
     scale[tiny] = 1.0
     return scale
@@ -162,16 +186,24 @@ class Dense(_Architecture):
     def __init__(self, estimator):
         super().__init__(estimator)
         self.pca_start = estimator.init == "pca"
+        # The imputer's encoder also reads which entries are missing.
+        self.missing_indicator = getattr(estimator, "_missing_indicator", False)
 
     def statistics(self, X, Y, n_components, seed):
-        """Means, scales and the PCA start (``n_components`` wide) of a sample."""
-        x_mean, y_mean = X.mean(axis=0), Y.mean(axis=0)
+        """Means, scales and the PCA start (``n_components`` wide) of a sample.
+
+        NaN marks a missing entry: means and scales are those of the observed
+        entries, and the PCA start is computed with each missing entry set to
+        its column's mean (as the encoder sees it).
+        """
+        x_mean, y_mean = _nan_mean(X), _nan_mean(Y)
         stats = {
             "x_mean": x_mean,
             "x_scale": _scale_of(X, x_mean),
             "y_mean": y_mean,
             "y_scale": _scale_of(Y, y_mean),
         }
+        X, Y = _fill_nan(X, x_mean), _fill_nan(Y, y_mean)
         if self.pca_start:
             k = n_components
             r = min(k, *X.shape)
@@ -224,6 +256,7 @@ class Dense(_Architecture):
             self.activation,
             self.dropout,
             components=enc_components,
+            missing_indicator=self.missing_indicator,
         )
         decoder = DenseDecoder(
             _tensor(stats["y_mean"]),

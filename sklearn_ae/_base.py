@@ -188,8 +188,14 @@ class _BaseAutoencoder(BaseEstimator):
         architecture = self._architecture()
         X, images_shape = architecture.flatten(X, reset=reset)
         X = validate_data(
-            self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=reset
+            self,
+            X,
+            accept_sparse="csr",
+            dtype=[np.float64, np.float32],
+            ensure_all_finite="allow-nan",
+            reset=reset,
         )
+        _check_missing(X, self.network)
         check_float32_range(X)
         if reset:
             shape = architecture.check_shape(X.shape[1], images_shape)
@@ -435,7 +441,11 @@ class _BaseAutoencoder(BaseEstimator):
                 batch = torch.tensor(np.asarray(part), dtype=precision)  # a copy
                 result = fn(module, batch.to(self.device_)).cpu().numpy()
                 result = result.reshape(len(part), -1)
-                if not np.isfinite(result).all():
+                # NaN may come out where NaN (a missing entry) went in, e.g.
+                # a per-feature error; inf never may.
+                if np.isinf(result).any() or (
+                    np.isnan(result).any() and not torch.isnan(batch).any()
+                ):
                     raise ValueError(
                         f"The network produced NaN or inf for rows {start} to "
                         f"{start + len(part) - 1}: their values are too far from "
@@ -461,5 +471,19 @@ class _BaseAutoencoder(BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        # The dense network takes missing values (NaN) in X; see _check_missing.
+        tags.input_tags.allow_nan = self.network == "dense"
         tags.non_deterministic = False
         return tags
+
+
+def _check_missing(X, network):
+    """NaN marks a missing entry, which only the dense network can take."""
+    values = X.data if sp.issparse(X) else X
+    if network != "dense" and np.isnan(values).any():
+        raise ValueError(
+            f"Input X contains NaN, but network={network!r} cannot take missing "
+            "values: only the dense network can (a NaN entry then enters as "
+            "its column's mean and the loss skips it). Impute first, e.g. "
+            "with sklearn_ae.AutoencoderImputer or sklearn.impute.SimpleImputer."
+        )

@@ -4,6 +4,7 @@
 
 import math
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -31,7 +32,10 @@ def check_target_range(loss, name, data):
     """``loss="bce"`` compares probabilities: its targets must lie in [0, 1]."""
     if loss != "bce":
         return
-    low, high = data.min(), data.max()
+    if hasattr(data, "toarray"):
+        low, high = data.min(), data.max()
+    else:  # NaN marks a missing entry
+        low, high = np.nanmin(data), np.nanmax(data)
     if low < 0 or high > 1:
         raise ValueError(
             f"loss='bce' needs {name} in [0, 1], but it holds values in "
@@ -45,24 +49,54 @@ def elementwise_loss(name, pred, target):
     return _ELEMENTWISE[name](pred, target)
 
 
-def reconstruction_loss(name, pred, target):
-    """Mean over all elements of the loss ``name``: a scalar tensor.
+def observed_target(pred, target):
+    """``(target, observed)``: NaN in ``target`` marks an entry not observed.
 
-    ``name`` may also be a callable ``(pred, target) -> scalar`` (the
-    variational autoencoder's Gaussian likelihood).
+    The returned target holds ``pred``'s (detached) value where ``target``
+    is NaN, so the loss there is constant in ``pred``: its gradient is zero,
+    where multiplying a NaN loss by a zero mask would give a NaN gradient.
+    ``observed`` is None when every entry is observed (the fast path).
+    """
+    missing = torch.isnan(target)
+    if not bool(missing.any()):
+        return target, None
+    observed = ~missing
+    return torch.where(observed, target, pred.detach()), observed.expand_as(pred)
+
+
+def masked_mean(values, observed):
+    """Mean of ``values`` over the ``observed`` entries (all when None)."""
+    if observed is None:
+        return values.mean()
+    return (values * observed).sum() / observed.sum().clamp_min(1)
+
+
+def reconstruction_loss(name, pred, target):
+    """Mean of the loss ``name`` over the observed elements: a scalar tensor.
+
+    NaN in ``target`` marks an entry that was not observed: it adds nothing
+    to the loss, which averages over the observed entries only. ``name``
+    may also be a callable ``(pred, target) -> scalar`` (the variational
+    autoencoder's Gaussian likelihood), which handles NaN itself.
     """
     if callable(name):
         return name(pred, target)
-    return elementwise_loss(name, pred, target).mean()
+    target, observed = observed_target(pred, target)
+    return masked_mean(elementwise_loss(name, pred, target), observed)
 
 
 def row_errors(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Mean squared error of each row, shape ``(n_rows,)``, in float64.
+    """Mean squared error of each row over its observed entries (NaN in
+    ``target`` is not observed), shape ``(n_rows,)``, in float64; 0 for a
+    row with no observed entry.
 
     Summed in float64: a float32 sum rounds differently with the batch's
     shape, and a row must score the same alone or in any batch.
     """
-    return ((pred - target).double() ** 2).flatten(1).mean(dim=1)
+    squares = (pred - target).double() ** 2
+    observed = ~torch.isnan(squares)
+    squares = torch.where(observed, squares, 0.0).flatten(1)
+    return squares.sum(dim=1) / observed.flatten(1).sum(dim=1).clamp_min(1)
 
 
 # Mean activations are kept this far from 0 and 1 inside the KL sparsity term,
@@ -137,7 +171,8 @@ class CalibratedGaussianNLL:
         self.floor = floor
 
     def __call__(self, pred, target):
-        mse = ((pred - target) ** 2).mean()
+        target, observed = observed_target(pred, target)
+        mse = masked_mean((pred - target) ** 2, observed)
         var = mse.clamp_min(self.floor)
         return 0.5 * (torch.log(2 * math.pi * var) + mse / var)
 

@@ -118,6 +118,8 @@ class DenseEncoder(nn.Module):
     ``components`` (a ``(n_components, n_features)`` matrix, e.g. PCA's), the
     code is ``components @ (x - mean) + mlp((x - mean) / scale)`` with the MLP's
     last layer starting at zero: training starts from the linear solution.
+    A NaN in ``x`` (a missing entry) enters as its column's ``mean``; with
+    ``missing_indicator`` the MLP also reads which entries are missing.
     """
 
     def __init__(
@@ -129,26 +131,33 @@ class DenseEncoder(nn.Module):
         activation="relu",
         dropout=0.0,
         components: torch.Tensor | None = None,
+        missing_indicator: bool = False,
     ):
         super().__init__()
         n_features = mean.shape[0]
         self.register_buffer("mean", mean.clone())
         self.register_buffer("scale", scale.clone())
+        self.missing_indicator = missing_indicator
         self.linear = None
         if components is not None:
             self.linear = nn.Linear(n_features, n_components, bias=False)
             with torch.no_grad():
                 self.linear.weight.copy_(components)
+        n_inputs = 2 * n_features if missing_indicator else n_features
         self.mlp = make_mlp(
-            [n_features, *hidden_layer_sizes, n_components],
+            [n_inputs, *hidden_layer_sizes, n_components],
             activation,
             dropout,
             zero_last=components is not None,
         )
 
     def forward(self, x):
-        centred = x - self.mean
-        z = self.mlp(centred / self.scale)
+        # A missing entry (NaN) enters as its column's mean: 0 once centred.
+        centred = (x - self.mean).nan_to_num(nan=0.0)
+        inputs = centred / self.scale
+        if self.missing_indicator:
+            inputs = torch.cat([inputs, torch.isnan(x).to(inputs.dtype)], dim=1)
+        z = self.mlp(inputs)
         if self.linear is not None:
             z = z + self.linear(centred)
         return z

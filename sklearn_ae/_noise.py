@@ -4,7 +4,10 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
+import scipy.sparse as sp
 import torch
 
 NOISE_KINDS = ("gaussian", "masking", "salt_pepper")
@@ -20,6 +23,12 @@ def masking(x: torch.Tensor, level: float) -> torch.Tensor:
     return x * (torch.rand_like(x) >= level)
 
 
+def hide(x: torch.Tensor, level: float) -> torch.Tensor:
+    """Mark a random ``level`` share of the entries missing (NaN): the dense
+    encoder then sees its column's mean there."""
+    return x.masked_fill(torch.rand_like(x) < level, float("nan"))
+
+
 def salt_pepper(
     x: torch.Tensor, level: float, low: torch.Tensor, high: torch.Tensor
 ) -> torch.Tensor:
@@ -33,6 +42,9 @@ def salt_pepper(
 
 class Corruption:
     """Picklable corruption hook for the training engine.
+
+    ``kind`` is one of ``NOISE_KINDS`` or "missing" (:func:`hide`, the
+    imputer's extra masking of observed entries).
 
     Called on every training batch, so each epoch sees fresh noise drawn from
     torch's (seeded, forked) global RNG. ``low``/``high`` are the per-column
@@ -52,6 +64,8 @@ class Corruption:
             return gaussian(x, self.level)
         if self.kind == "masking":
             return masking(x, self.level)
+        if self.kind == "missing":
+            return hide(x, self.level)
         low = self.low.to(device=x.device, dtype=x.dtype)
         high = self.high.to(device=x.device, dtype=x.dtype)
         return salt_pepper(x, self.level, low, high)
@@ -81,8 +95,15 @@ def corruption_for(estimator, X=None):
 
 
 def _column_extremes(X):
-    """Per-column minimum and maximum of X (dense or sparse), shape (2, F)."""
-    low, high = X.min(axis=0), X.max(axis=0)
+    """Per-column minimum and maximum of X (dense or sparse), shape (2, F),
+    over the observed entries (NaN is missing; 0 for a column with none)."""
+    if sp.issparse(X):
+        low, high = X.min(axis=0), X.max(axis=0)
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN column
+            low = np.nan_to_num(np.nanmin(X, axis=0))
+            high = np.nan_to_num(np.nanmax(X, axis=0))
     dense = [
         np.asarray(a.toarray() if hasattr(a, "toarray") else a) for a in (low, high)
     ]

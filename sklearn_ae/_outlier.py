@@ -3,6 +3,7 @@
 # License: BSD 3 clause
 
 import math
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -64,16 +65,21 @@ _PART_SAMPLE = 2000
 
 
 def _robust_scale(values):
-    """Trimmed root mean square of each column of ``values`` (2-D)."""
+    """Trimmed root mean square of each column of ``values`` (2-D), over
+    its observed entries (NaN: a missing feature's residual)."""
     squares = values.astype(np.float64) ** 2
-    cut = np.quantile(squares, _SCALE_QUANTILE, axis=0)
+    with warnings.catch_warnings():
+        # A column with no observed entry: its scale falls to ``tiny``.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        cut = np.nanquantile(squares, _SCALE_QUANTILE, axis=0)
+        plain = np.nan_to_num(np.sqrt(np.nanmean(squares, axis=0)))
+        overall = np.nan_to_num(np.sqrt(np.nanmean(squares)))
     kept = np.where(squares <= cut, squares, 0.0)
     trimmed = np.sqrt(kept.sum(axis=0) / np.maximum((squares <= cut).sum(axis=0), 1))
-    plain = np.sqrt(squares.mean(axis=0))
     scale = np.maximum(trimmed, _SCALE_FLOOR * plain)
     # A column that is exactly zero everywhere (a constant feature) gets a
     # tiny scale relative to the others, so any deviation later counts.
-    tiny = max(1e-6 * float(np.sqrt(squares.mean())), np.finfo(np.float32).tiny)
+    tiny = max(1e-6 * float(overall), np.finfo(np.float32).tiny)
     return np.maximum(scale, tiny)
 
 
@@ -515,7 +521,11 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
             distance = torch.cdist(z, ref, compute_mode="donot_use_mm_for_euclid_dist")
             nearest = distance.topk(n_neighbors, dim=1, largest=False).values
             neighbors.append(nearest.mean(dim=1))
-        reconstruction_part = errors.mean(dim=2) + torch.stack(central, dim=1)
+        # The mean over a row's observed features (NaN marks a missing one).
+        observed = ~torch.isnan(errors)
+        n_observed = observed.sum(dim=2).clamp_min(1)
+        errors = errors.nan_to_num(nan=0.0).sum(dim=2) / n_observed
+        reconstruction_part = errors + torch.stack(central, dim=1)
         return torch.cat([reconstruction_part, torch.stack(neighbors, dim=1)], dim=1)
 
     def _feature_terms(self, module, x):

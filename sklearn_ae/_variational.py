@@ -3,6 +3,7 @@
 # License: BSD 3 clause
 
 import math
+import warnings
 from dataclasses import replace
 from numbers import Integral, Real
 
@@ -205,8 +206,7 @@ class VariationalAutoencoder(AutoencoderTransformer):
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
-        recon, kl = self._elbo_terms(X).T
-        n_features = self._target_width
+        recon, kl, n_features = self._elbo_terms(X).T
         if self.loss == "bce":
             loglik = -recon
         else:
@@ -270,7 +270,13 @@ class VariationalAutoencoder(AutoencoderTransformer):
         if X is not None:
             self._variance_floor = None
             if self.loss == "mse":
-                scale = float(sample_rows(X, 0).var(axis=0).mean()) if X.size else 1.0
+                scale = 1.0
+                if X.size:
+                    # NaN marks a missing entry: the variance of the others.
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore", RuntimeWarning)
+                        scale = np.nanmean(np.nanvar(sample_rows(X, 0), axis=0))
+                    scale = float(scale) if np.isfinite(scale) else 1.0
                 self._variance_floor = max(
                     _VARIANCE_FLOOR * scale, float(np.finfo(np.float32).tiny)
                 )
@@ -284,15 +290,17 @@ class VariationalAutoencoder(AutoencoderTransformer):
             # Up to 10,000 rows: 16 decoder passes over a huge X would cost
             # more than an epoch.
             X = self._validate_X(X, reset=False)
-            recon, _ = self._elbo_terms(sample_rows(X, 0)).mean(axis=0)
+            recon, _, n_observed = self._elbo_terms(sample_rows(X, 0)).sum(axis=0)
             tiny = float(np.finfo(np.float32).tiny)
-            self.noise_variance_ = max(float(recon) / self._target_width, tiny)
+            self.noise_variance_ = max(float(recon) / max(n_observed, 1), tiny)
 
     def _elbo_terms(self, X):
-        """Per row: the expected reconstruction term and the KL, shape (n, 2).
+        """Per row: the expected reconstruction term, the KL and the number
+        of observed entries, shape (n, 3).
 
         The reconstruction term is the expected sum of squared errors
-        (``loss="mse"``) or of binary cross-entropies (``loss="bce"``).
+        (``loss="mse"``) or of binary cross-entropies (``loss="bce"``) over
+        the row's observed entries (NaN marks a missing one).
         """
         half = np.random.RandomState(0).standard_normal(
             (_SCORE_DRAWS // 2, self.n_components)
@@ -304,13 +312,17 @@ class VariationalAutoencoder(AutoencoderTransformer):
             mean, log_var = module.encoder.posterior(x)
             std = torch.exp(0.5 * log_var)
             recon = torch.zeros(len(x), dtype=x.dtype, device=x.device)
+            observed = ~torch.isnan(x)
+            target = x.nan_to_num(nan=0.0)
             for eps in torch.as_tensor(draws, dtype=x.dtype, device=x.device):
                 pred = module.decoder(mean + std * eps)
-                recon += elementwise_loss(name, pred, x).flatten(1).sum(dim=1)
+                loss = elementwise_loss(name, pred, target) * observed
+                recon += loss.flatten(1).sum(dim=1)
             recon /= len(draws)
-            return torch.stack([recon, gaussian_kl(mean, log_var)], dim=1)
+            n_observed = observed.flatten(1).sum(dim=1).to(recon.dtype)
+            return torch.stack([recon, gaussian_kl(mean, log_var), n_observed], dim=1)
 
-        return self._map_batches(X, terms, 2, np.float64)
+        return self._map_batches(X, terms, 3, np.float64)
 
 
 def _gaussian_posterior(member, k):

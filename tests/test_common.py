@@ -5,6 +5,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_ae import (
     AutoencoderClassifier,
+    AutoencoderImputer,
     AutoencoderOutlierDetector,
     AutoencoderRegressor,
     AutoencoderTransformer,
@@ -43,6 +44,7 @@ FAST = [
     VariationalAutoencoder(max_iter=5),
     AutoencoderRegressor(max_iter=5),
     AutoencoderClassifier(max_iter=5),
+    AutoencoderImputer(max_iter=5),
 ]
 
 

@@ -244,7 +244,6 @@ def test_grid_search_without_scoring_uses_reconstruction(sample):
 @pytest.mark.parametrize(
     "X, match",
     [
-        (np.array([[1.0, np.nan], [0.0, 1.0]]), "NaN"),
         (np.array([[1.0, np.inf], [0.0, 1.0]]), "infinity"),
         (np.empty((0, 3)), "0 sample"),
     ],
@@ -365,3 +364,51 @@ def test_never_worse_than_pca_on_held_out_rows_of_small_data():
     assert ae.validation_scores_ is not None  # "auto" turned early stopping on
     ae_err = -ae.score(X_test)
     assert ae_err <= pca_err * 1.001
+
+
+# ----------------------------------------------------------- missing values
+def test_nan_rows_fit_transform_and_score(sample):
+    X, _ = sample
+    rng = np.random.RandomState(0)
+    hidden = rng.uniform(size=X.shape) < 0.2
+    X_nan = np.where(hidden, np.nan, X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ae = AutoencoderTransformer(8, max_iter=30, random_state=0).fit(X_nan)
+    assert ae.__sklearn_tags__().input_tags.allow_nan
+    Z = ae.transform(X_nan)
+    assert np.isfinite(Z).all()
+    R = ae.inverse_transform(Z)
+    # A row's score is its error over its observed entries only.
+    expected = -np.nanmean((R - X_nan) ** 2, axis=1)
+    assert np.allclose(ae.score_samples(X_nan), expected, rtol=1e-4)
+    # The missing entries were never seen, yet their reconstruction beats
+    # the column means: the codes carry the rows' structure.
+    mean_fill = np.nanmean(X_nan, axis=0)
+    error = np.mean((R[hidden] - X[hidden]) ** 2)
+    baseline = np.mean((np.broadcast_to(mean_fill, X.shape)[hidden] - X[hidden]) ** 2)
+    assert error < 0.5 * baseline
+    # Codes from the observed entries are close to the codes of whole rows.
+    assert np.mean((Z - ae.transform(X)) ** 2) < 0.1 * np.mean(Z**2)
+
+
+def test_nan_only_for_the_dense_network(sample):
+    X = sample[0][:50].reshape(50, 1, 8, 8).copy()
+    X[0, 0, 0, 0] = np.nan
+    ae = AutoencoderTransformer(4, network="conv", conv_channels=(4,), max_iter=2)
+    assert not ae.__sklearn_tags__().input_tags.allow_nan
+    with pytest.raises(ValueError, match="network='conv' cannot take missing"):
+        ae.fit(X)
+
+
+@pytest.mark.parametrize("name", ["DenoisingAutoencoder", "VariationalAutoencoder"])
+def test_nan_rows_in_denoiser_and_vae(name):
+    import sklearn_ae
+
+    X = np.random.RandomState(0).normal(size=(60, 4))
+    X[::7, 1] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = getattr(sklearn_ae, name)(max_iter=5, random_state=0).fit(X)
+    assert np.isfinite(model.transform(X)).all()
+    assert np.isfinite(model.score_samples(X)).all()

@@ -1,0 +1,337 @@
+"""AutoencoderImputer: missing values filled in by a masked autoencoder."""
+
+# License: BSD 3 clause
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import TransformerMixin
+from sklearn.utils._missing import is_scalar_nan
+from sklearn.utils.validation import check_is_fitted
+
+from sklearn_ae._base import Recipe, _BaseAutoencoder
+from sklearn_ae._docs import fill_doc
+from sklearn_ae._noise import Corruption
+from sklearn_ae._sklearn_compat import (
+    Interval,
+    StrOptions,
+    _check_feature_names_in,
+    validate_data,
+)
+from sklearn_ae._utils import (
+    assign_params,
+    check_float32_range,
+    derive_seed,
+    fit_method,
+)
+
+# Training rows on which the spread of the fill errors is measured, for
+# sample_posterior=True (bounded cost on large data).
+_SPREAD_SAMPLE = 2000
+
+
+@fill_doc
+class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
+    """Impute missing values with an autoencoder trained on the observed entries.
+
+    The contract is that of :class:`~sklearn.impute.IterativeImputer`:
+    ``fit`` learns from a table with missing values, ``transform`` fills the
+    missing entries of any rows, including new rows with missing patterns
+    never seen at fit, and leaves every observed entry untouched, bit for
+    bit. A missing entry enters the network as its column's mean (the mean
+    of the observed entries); the loss is the squared error over the
+    observed entries only. Every epoch a fresh random ``mask_fraction`` of
+    the observed entries is also hidden from the input (their loss still
+    counted), so the network learns to fill what it cannot see, as in
+    MIDAS (Lall and Robinson, 2022).
+
+    With ``sample_posterior=True``, each missing entry is a draw around the
+    network's fill: Gaussian noise with the spread of the errors the network
+    makes on hidden observed entries of that feature (measured at fit),
+    clipped to the feature's observed range. Since ``random_state`` also
+    seeds training, fitting with m seeds gives m completed tables for
+    multiple imputation (Rubin's rules), as with
+    ``IterativeImputer(sample_posterior=True)``.
+
+    Read more in :ref:`imputation`.
+
+    Parameters
+    ----------
+    missing_values : int, float or np.nan, default=np.nan
+        The placeholder of missing values: its occurrences are imputed.
+    sample_posterior : bool, default=False
+        Impute a random draw of the predictive distribution rather than its
+        centre (for multiple imputation). The draw is fixed by the fitted
+        model: ``transform`` of the same rows gives the same draw.
+    add_indicator : bool, default=False
+        Append a missing-value indicator (one column per feature that had
+        missing values at fit, 1.0 where the entry was missing).
+    keep_empty_features : bool, default=False
+        Keep features with no observed value at fit in the output, their
+        missing entries imputed with 0; by default they are dropped.
+    mask_fraction : float, default=0.25
+        Share of the observed entries hidden from the network's input each
+        epoch during training, in [0, 1).
+    n_components : int or "auto", default="auto"
+        Width of the code. "auto" is half the number of features (at
+        least 1).
+    hidden_layer_sizes : int or tuple of int, default=(128, 128)
+        Widths of the encoder's hidden layers; the decoder mirrors them.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling, the training masks and the
+        draws of ``sample_posterior``. The caller's global numpy and torch
+        RNG states are untouched.
+    {shared parameters}
+
+    Attributes
+    ----------
+    n_components_ : int
+        Width of the code.
+    {shared attributes}
+
+    See Also
+    --------
+    sklearn.impute.IterativeImputer : Imputes each feature from the others.
+    sklearn.impute.KNNImputer : Imputes from the nearest neighbours.
+    sklearn.impute.SimpleImputer : Imputes with a column statistic.
+
+    Notes
+    -----
+    Only the dense network is used: rows are tables. The estimators that
+    reduce or score rows (:class:`AutoencoderTransformer`,
+    :class:`AutoencoderOutlierDetector`) also take NaN directly; this one
+    returns the completed table.
+
+    References
+    ----------
+    Lall, R. and Robinson, T. (2022). The MIDAS Touch: Accurate and Scalable
+    Missing-Data Imputation with Deep Learning. Political Analysis, 30(2).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ae import AutoencoderImputer
+    >>> X = np.array([[1.0, 2.0, np.nan], [3.0, np.nan, 6.0], [5.0, 6.0, 9.0],
+    ...               [np.nan, 8.0, 12.0]])
+    >>> imputer = AutoencoderImputer(max_iter=5, random_state=0).fit(X)
+    >>> filled = imputer.transform(X)
+    >>> filled.shape, bool(np.isnan(filled).any())
+    ((4, 3), False)
+    >>> bool((filled[~np.isnan(X)] == X[~np.isnan(X)]).all())
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **_BaseAutoencoder._parameter_constraints,
+        "missing_values": [Real],
+        "sample_posterior": ["boolean"],
+        "add_indicator": ["boolean"],
+        "keep_empty_features": ["boolean"],
+        "mask_fraction": [Interval(Real, 0, 1, closed="left")],
+        "n_components": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
+    }
+
+    _fitted_attributes = (
+        *_BaseAutoencoder._fitted_attributes,
+        "n_components_",
+        "_empty_features",
+        "_indicator_features",
+        "_fill_spread",
+        "_column_range",
+        "_draw_seed",
+    )
+
+    # Fixed for an imputer, so not hyperparameters; the base reads them.
+    # Tables only: the dense network, trained on squared errors.
+    network = "dense"
+    input_shape = None
+    loss = "mse"
+    output_activation = "identity"
+    accelerate = False
+    sparsity = None
+    _missing_indicator = True
+
+    def __init__(
+        self,
+        *,
+        missing_values=np.nan,
+        sample_posterior=False,
+        add_indicator=False,
+        keep_empty_features=False,
+        mask_fraction=0.25,
+        n_components="auto",
+        hidden_layer_sizes=(128, 128),
+        activation="relu",
+        dropout=0.0,
+        alpha=0.0,
+        init="pca",
+        solver="adam",
+        learning_rate_init=1e-3,
+        learning_rate="adaptive",
+        batch_size="auto",
+        max_iter=200,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+    ):
+        assign_params(self, locals())
+
+    @fit_method
+    def fit(self, X, y=None):
+        """Fit the imputer on X, a table with missing values.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows with missing values (``missing_values``) to learn from.
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        X, missing = self._validate_input(X, reset=True)
+        observed_count = (~missing).sum(axis=0)
+        self._empty_features = observed_count == 0
+        self._indicator_features = np.flatnonzero(missing.any(axis=0))
+        X_nan = np.where(missing, np.nan, X)
+        # A feature with no observed value trains as a constant 0 column.
+        X_nan[:, self._empty_features] = 0.0
+        self._fit_network(X_nan)
+        with np.errstate(all="ignore"):
+            low = np.nanmin(np.where(missing, np.inf, X), axis=0)
+            high = np.nanmax(np.where(missing, -np.inf, X), axis=0)
+        self._column_range = np.where(
+            self._empty_features, 0.0, np.vstack([low, high])
+        ).astype(np.float64)
+        seed = derive_seed(self.random_state)
+        self._draw_seed = int(seed)
+        self._fill_spread = self._measure_spread(X_nan, seed)
+        return self
+
+    def transform(self, X):
+        """Impute the missing entries of X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to complete; their missing patterns may be new.
+
+        Returns
+        -------
+        X_imputed : ndarray of shape (n_samples, n_features_out)
+            X with every missing entry filled in and its observed entries
+            untouched (features empty at fit dropped unless
+            ``keep_empty_features=True``; indicator columns appended with
+            ``add_indicator=True``), in X's float dtype.
+        """
+        check_is_fitted(self)
+        X, missing = self._validate_input(X, reset=False)
+        X_nan = np.where(missing, np.nan, X)
+        X_nan[:, self._empty_features] = np.where(
+            missing[:, self._empty_features], 0.0, X_nan[:, self._empty_features]
+        )
+        fill = self._reconstruct(X_nan)
+        if self.sample_posterior:
+            rng = np.random.RandomState(self._draw_seed)
+            noise = rng.standard_normal(fill.shape) * self._fill_spread
+            low, high = self._column_range
+            fill = np.clip(fill + noise, low, high).astype(X.dtype, copy=False)
+        # Observed entries are copied, never recomputed: bit for bit.
+        out = np.where(missing, fill, X)
+        out[:, self._empty_features] = np.where(
+            missing[:, self._empty_features], 0.0, out[:, self._empty_features]
+        )
+        if not self.keep_empty_features:
+            out = out[:, ~self._empty_features]
+        if self.add_indicator:
+            indicator = missing[:, self._indicator_features].astype(X.dtype)
+            out = np.hstack([out, indicator])
+        return out
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output features.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Input feature names; by default ``feature_names_in_`` or
+            ``x0, x1, ...``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            The kept input features, then ``missingindicator_<name>`` for
+            each indicator column.
+        """
+        check_is_fitted(self)
+        names = _check_feature_names_in(self, input_features)
+        out = names if self.keep_empty_features else names[~self._empty_features]
+        if self.add_indicator:
+            indicator = [
+                f"missingindicator_{n}" for n in names[self._indicator_features]
+            ]
+            out = np.concatenate([out, np.asarray(indicator, dtype=object)])
+        return np.asarray(out, dtype=object)
+
+    # -------------------------------------------------------------- internals
+    def _validate_input(self, X, *, reset):
+        """X as floats and the mask of its missing entries."""
+        nan_marks_missing = is_scalar_nan(self.missing_values)
+        X = validate_data(
+            self,
+            X,
+            dtype=[np.float64, np.float32],
+            ensure_all_finite="allow-nan" if nan_marks_missing else True,
+            reset=reset,
+            copy=False,
+        )
+        missing = np.isnan(X) if nan_marks_missing else X == self.missing_values
+        check_float32_range(np.where(missing, 0, X))
+        return X, missing
+
+    def _recipe(self, X=None):
+        if X is not None:
+            k = self.n_components
+            self.n_components_ = max(1, X.shape[1] // 2) if k == "auto" else int(k)
+        return Recipe(
+            widths=(self.n_components_,),
+            loss="mse",
+            corrupt=Corruption("missing", self.mask_fraction)
+            if self.mask_fraction
+            else None,
+        )
+
+    def _measure_spread(self, X_nan, seed):
+        """Per feature, the root mean squared error of the fill on observed
+        entries hidden as in training (for ``sample_posterior``)."""
+        rng = np.random.RandomState(seed)
+        rows = X_nan
+        if len(rows) > _SPREAD_SAMPLE:
+            rows = rows[np.sort(rng.choice(len(rows), _SPREAD_SAMPLE, replace=False))]
+        observed = ~np.isnan(rows)
+        share = self.mask_fraction if self.mask_fraction > 0 else 0.25
+        hidden = observed & (rng.uniform(size=rows.shape) < share)
+        fill = self._reconstruct(np.where(hidden, np.nan, rows))
+        squares = np.where(hidden, fill - np.nan_to_num(rows), 0.0) ** 2
+        counts = hidden.sum(axis=0)
+        overall = np.sqrt(squares.sum() / max(counts.sum(), 1))
+        return np.where(
+            counts > 0, np.sqrt(squares.sum(axis=0) / np.maximum(counts, 1)), overall
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        tags.input_tags.allow_nan = is_scalar_nan(self.missing_values)
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags

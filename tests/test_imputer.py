@@ -1,0 +1,142 @@
+"""AutoencoderImputer: IterativeImputer's contract, and imputation quality."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_breast_cancer
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import MinMaxScaler
+
+from sklearn_ae import AutoencoderImputer, load
+
+FAST = {"max_iter": 5, "random_state": 0}
+
+# Short fits on purpose: max_iter=5 stops before convergence.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+def _masked(X, rate, seed=0):
+    hidden = np.random.RandomState(seed).uniform(size=X.shape) < rate
+    return np.where(hidden, np.nan, X), hidden
+
+
+@pytest.fixture(scope="module")
+def table(digits):
+    X = digits[0][:400]
+    X_masked, hidden = _masked(X, 0.2)
+    return X, X_masked, hidden
+
+
+def test_imputer_observed_entries_untouched(table):
+    X, X_masked, hidden = table
+    X_masked = X_masked + 1e-9  # values no float32 round trip keeps exactly
+    filled = AutoencoderImputer(**FAST).fit_transform(X_masked)
+    assert not np.isnan(filled).any()
+    assert np.array_equal(filled[~hidden], X_masked[~hidden])
+    assert filled.dtype == np.float64
+    filled32 = AutoencoderImputer(**FAST).fit_transform(X_masked.astype(np.float32))
+    assert filled32.dtype == np.float32
+
+
+def test_imputer_beats_mean_imputer():
+    X = MinMaxScaler().fit_transform(load_breast_cancer().data)
+    X_masked, hidden = _masked(X, 0.2)
+    imputer = AutoencoderImputer(max_iter=30, random_state=0)
+    ours = imputer.fit_transform(X_masked)
+    mean = SimpleImputer().fit_transform(X_masked)
+
+    def rmse(filled):
+        return np.sqrt(np.mean((filled[hidden] - X[hidden]) ** 2))
+
+    # Measured: about 0.06 against 0.146 for the mean.
+    assert rmse(ours) < 0.6 * rmse(mean)
+
+
+def test_imputer_new_rows_unseen_patterns(table):
+    X, X_masked, _ = table
+    imputer = AutoencoderImputer(**FAST).fit(X_masked)
+    new = X[:20].copy()
+    new[:, :32] = np.nan  # a pattern (the whole upper half) never seen at fit
+    new[0] = np.nan
+    new[0, 5] = 0.5
+    filled = imputer.transform(new)
+    assert filled.shape == new.shape
+    assert not np.isnan(filled).any()
+    assert np.array_equal(filled[:, 32:][1:], X[1:20, 32:])
+
+
+def test_imputer_sample_posterior_draws(table):
+    _, X_masked, hidden = table
+
+    def draw(seed):
+        imputer = AutoencoderImputer(
+            sample_posterior=True, max_iter=5, random_state=seed
+        )
+        return imputer.fit(X_masked).transform(X_masked)
+
+    first, again, other = draw(0), draw(0), draw(1)
+    assert np.array_equal(first, again)
+    assert not np.allclose(first[hidden], other[hidden])
+    assert np.array_equal(first[~hidden], other[~hidden])
+    centre = AutoencoderImputer(**FAST).fit(X_masked).transform(X_masked)
+    assert not np.allclose(first[hidden], centre[hidden])
+
+
+def test_imputer_in_pipeline_with_classifier(digits):
+    X, y = digits[0][:300], digits[1][:300]
+    X_masked, _ = _masked(X, 0.3)
+    pipe = make_pipeline(AutoencoderImputer(**FAST), LogisticRegression(max_iter=200))
+    pipe.fit(X_masked, y)
+    assert pipe.score(X_masked, y) > 0.8
+
+
+def test_imputer_indicator_and_empty_features(table):
+    _, X_masked, _ = table
+    X_masked = X_masked[:, :6].copy()
+    X_masked[:, 0] = np.nan  # empty at fit
+    imputer = AutoencoderImputer(add_indicator=True, **FAST).fit(X_masked)
+    out = imputer.transform(X_masked)
+    n_indicator = np.isnan(X_masked).any(axis=0).sum()
+    assert out.shape == (len(X_masked), 5 + n_indicator)
+    names = imputer.get_feature_names_out()
+    assert list(names[:5]) == ["x1", "x2", "x3", "x4", "x5"]
+    assert names[5] == "missingindicator_x0"
+    assert np.array_equal(out[:, 5:], np.isnan(X_masked)[:, np.isnan(X_masked).any(0)])
+    kept = AutoencoderImputer(keep_empty_features=True, **FAST).fit(X_masked)
+    out = kept.transform(X_masked)
+    assert out.shape == X_masked.shape
+    assert np.array_equal(out[:, 0], np.zeros(len(X_masked)))
+
+
+def test_imputer_missing_values_placeholder(table):
+    _, X_masked, hidden = table
+    X_minus = np.where(hidden, -1.0, X_masked)
+    a = AutoencoderImputer(missing_values=-1, **FAST).fit_transform(X_minus)
+    b = AutoencoderImputer(**FAST).fit_transform(X_masked)
+    assert np.allclose(a, b)
+    with pytest.raises(ValueError, match="NaN"):
+        AutoencoderImputer(missing_values=-1, **FAST).fit(X_masked)
+
+
+def test_imputer_set_output_pandas(table):
+    pd = pytest.importorskip("pandas")
+    _, X_masked, _ = table
+    df = pd.DataFrame(X_masked[:, :4], columns=["a", "b", "c", "d"])
+    imputer = AutoencoderImputer(add_indicator=True, **FAST).set_output(
+        transform="pandas"
+    )
+    out = imputer.fit_transform(df)
+    assert list(out.columns[:4]) == ["a", "b", "c", "d"]
+    assert out.columns[4].startswith("missingindicator_")
+
+
+def test_imputer_save_load_round_trip(table, tmp_path):
+    _, X_masked, _ = table
+    imputer = AutoencoderImputer(sample_posterior=True, add_indicator=True, **FAST)
+    imputer.fit(X_masked)
+    path = tmp_path / "imputer.skae"
+    imputer.save(path)
+    loaded = load(path)
+    assert isinstance(loaded, AutoencoderImputer)
+    assert np.array_equal(loaded.transform(X_masked), imputer.transform(X_masked))
