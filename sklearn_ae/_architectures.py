@@ -93,6 +93,9 @@ class _Architecture:
     """What every network kind shares: hyperparameters and the interface."""
 
     sigmoid_for_unit_range = False
+    # Whether missing values (NaN) in X can enter: the dense network's
+    # statistics and masked loss handle them; the others refuse them.
+    takes_missing = False
 
     def __init__(self, estimator):
         sizes = estimator.hidden_layer_sizes
@@ -110,6 +113,19 @@ class _Architecture:
             self.output_activation = self.output_for(estimator, None)
         self.input_shape = estimator.input_shape
         self.fitted_shape = getattr(estimator, "input_shape_", None)
+
+    def check_missing(self, X):
+        """NaN marks a missing entry, which only some network kinds take."""
+        values = X.data if sp.issparse(X) else X
+        if not self.takes_missing and np.isnan(values).any():
+            network = type(self).__name__.lower()
+            raise ValueError(
+                f"Input X contains NaN, but network={network!r} cannot take "
+                "missing values: only the dense network can (a NaN entry then "
+                "enters as its column's mean and the loss skips it). Impute "
+                "first, e.g. with sklearn_ae.AutoencoderImputer or "
+                "sklearn.impute.SimpleImputer."
+            )
 
     def output_for(self, estimator, target):
         """The output activation ``output_activation="auto"`` resolves to.
@@ -182,6 +198,7 @@ class Dense(_Architecture):
     # the test error (k=8: 0.512 -> 0.473 of PCA's); not yet measured for
     # the conv and recurrent decoders, which keep "identity".
     sigmoid_for_unit_range = True
+    takes_missing = True
 
     def __init__(self, estimator):
         super().__init__(estimator)

@@ -195,7 +195,7 @@ class _BaseAutoencoder(BaseEstimator):
             ensure_all_finite="allow-nan",
             reset=reset,
         )
-        _check_missing(X, self.network)
+        architecture.check_missing(X)
         check_float32_range(X)
         if reset:
             shape = architecture.check_shape(X.shape[1], images_shape)
@@ -471,19 +471,7 @@ class _BaseAutoencoder(BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
-        # The dense network takes missing values (NaN) in X; see _check_missing.
-        tags.input_tags.allow_nan = self.network == "dense"
+        # Only some network kinds take missing values (NaN) in X.
+        tags.input_tags.allow_nan = ARCHITECTURES[self.network].takes_missing
         tags.non_deterministic = False
         return tags
-
-
-def _check_missing(X, network):
-    """NaN marks a missing entry, which only the dense network can take."""
-    values = X.data if sp.issparse(X) else X
-    if network != "dense" and np.isnan(values).any():
-        raise ValueError(
-            f"Input X contains NaN, but network={network!r} cannot take missing "
-            "values: only the dense network can (a NaN entry then enters as "
-            "its column's mean and the loss skips it). Impute first, e.g. "
-            "with sklearn_ae.AutoencoderImputer or sklearn.impute.SimpleImputer."
-        )
