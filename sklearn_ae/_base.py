@@ -455,6 +455,11 @@ class _BaseAutoencoder(BaseEstimator):
                 out[start : start + step] = result
         return out
 
+    def _codes(self, X):
+        """``transform``'s body: checked rows of X -> their codes."""
+        check_is_fitted(self)
+        return self._encode(self._validate_X(X, reset=False))
+
     def _encode(self, X):
         return self._map_batches(
             X, lambda m, x: m.encoder(x), self.n_components, X.dtype

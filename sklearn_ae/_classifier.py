@@ -324,9 +324,7 @@ class AutoencoderClassifier(ClassifierMixin, _BaseAutoencoder):
         X_new : ndarray of shape (n_samples, n_components)
             Codes, in X's float dtype.
         """
-        check_is_fitted(self)
-        X = self._validate_X(X, reset=False)
-        return self._encode(X)
+        return self._codes(X)
 
     def _spread(self, X, weights, labelled):
         """Class weights with the unlabelled rows' spread classes added:

@@ -153,9 +153,7 @@ class AutoencoderTransformer(
         X_new : ndarray of shape (n_samples, n_components)
             Codes, in X's float dtype.
         """
-        check_is_fitted(self)
-        X = self._validate_X(X, reset=False)
-        return self._encode(X)
+        return self._codes(X)
 
     def inverse_transform(self, X):
         """Decode codes back to the input space (the reconstruction).
