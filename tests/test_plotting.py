@@ -54,7 +54,10 @@ def ae_early(sample):
 @pytest.fixture(scope="module")
 def ae(sample):
     return _fit(
-        AutoencoderTransformer(n_components=2, max_iter=6, random_state=0), sample[0]
+        AutoencoderTransformer(
+            n_components=2, early_stopping=False, max_iter=6, random_state=0
+        ),
+        sample[0],
     )
 
 
@@ -375,7 +378,7 @@ def test_plot_without_matplotlib_names_the_extra(monkeypatch, make_display):
     display = make_display()
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
-    with pytest.raises(ImportError, match=r"pip install 'sklearn_ae\[plot\]'"):
+    with pytest.raises(ImportError, match=r'pip install -e "\.\[plot\]"'):
         display.plot()
 
 
