@@ -11,7 +11,9 @@ trains a copy of the very module the engine starts from, on the same shuffles
 slicing batches out of a shuffled index; and it does what the engine has to do
 for its features: the epoch loss (mean of the batch losses weighted by their
 rows), an error on a NaN or inf loss, a copy of the best weights restored at
-the end. Its loss curve must equal the engine's to the last bit (checked).
+the end, and the loss of the starting weights over the rows before the first
+epoch (the engine's start competes with the trained weights: the PCA start is
+kept when training did not beat it). Its loss curve must equal the engine's to the last bit (checked).
 
 Each batch size is timed ``--repeats`` times, engine and hand loop in turn
 (their order alternates). Other processes sharing the machine only ever slow
@@ -46,6 +48,13 @@ from sklearn_ae._training import AutoencoderNet
 def hand_written_loop(module, X, epochs, batch_size, lr):
     """Train ``module`` to reconstruct ``X``; return the loss of each epoch."""
     optimizer = torch.optim.Adam(module.parameters(), lr=lr)
+    module.eval()
+    with torch.no_grad():
+        start_loss = sum(
+            float(((module(b)[0] - b) ** 2).mean()) * len(b)
+            for b in X.split(batch_size)
+        ) / len(X)
+    start_state = copy.deepcopy(module.state_dict())
     module.train()
     curve, best, best_state = [], math.inf, None
     for _ in range(epochs):
@@ -66,7 +75,7 @@ def hand_written_loop(module, X, epochs, batch_size, lr):
         curve.append(float(np.average(losses, weights=sizes)))
         if curve[-1] < best:
             best, best_state = curve[-1], copy.deepcopy(module.state_dict())
-    module.load_state_dict(best_state)
+    module.load_state_dict(best_state if best < start_loss else start_state)
     return curve
 
 

@@ -165,11 +165,16 @@ class StartCompetes(Callback):
     Before the first epoch, the loss of the network as built is measured on
     the validation rows (with early stopping), else on the training rows,
     the way validation measures it (:func:`mean_loss`). After training (and
-    after early stopping has restored its best epoch), the same loss is
-    measured again: if training did not beat the start, the starting weights
-    come back. With held-out rows this keeps a model that is never worse
-    than its start on data it did not train on; without, it undoes a
-    training whose loss rose (a learning rate too high, yet finite).
+    after early stopping has restored its best epoch), that epoch's loss is
+    compared with the start's: if training did not beat the start, the
+    starting weights come back. With held-out rows the epoch's validation
+    loss is the very measurement, so this keeps a model that is never worse
+    than its start on data it did not train on. Without, the epoch's
+    training loss (taken while its weights moved, with dropout) is read
+    first and, only when it is not below the start's, the trained weights
+    are measured as the start was: this undoes a training whose loss rose
+    (a learning rate too high, yet finite) without a pass over the rows
+    after every fit.
     """
 
     def on_train_begin(self, net, **kwargs):
@@ -189,9 +194,22 @@ class StartCompetes(Callback):
         weights, self.start_weights_ = self.start_weights_, None
         if rows is None or not net.history or "train_loss" not in net.history[-1]:
             return  # interrupted within an epoch: the best epoch stands
+        if _restored_loss(net) < self.start_loss_:
+            return
         if mean_loss(net, rows) > self.start_loss_:
             net.module_.load_state_dict(weights)
             self.kept_start_ = True
+
+
+def _restored_loss(net):
+    """The monitored loss recorded for the epoch early stopping restored
+    (infinite when none is known)."""
+    stopper = dict(net.callbacks_).get("early_stopping")
+    best = getattr(stopper, "best_epoch_", None)
+    for row in net.history:
+        if row["epoch"] == best and stopper.monitor in row:
+            return row[stopper.monitor]
+    return math.inf
 
 
 class AutoencoderNet(NeuralNet):
