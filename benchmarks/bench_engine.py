@@ -13,7 +13,8 @@ for its features: the epoch loss (mean of the batch losses weighted by their
 rows), an error on a NaN or inf loss, a copy of the best weights restored at
 the end, and the loss of the starting weights over the rows before the first
 epoch (the engine's start competes with the trained weights: the PCA start is
-kept when training did not beat it). Its loss curve must equal the engine's to the last bit (checked).
+kept when training did not beat it). Its loss curve must equal the engine's
+to the last bit (checked).
 
 Each batch size is timed ``--repeats`` times, engine and hand loop in turn
 (their order alternates). Other processes sharing the machine only ever slow
