@@ -93,6 +93,7 @@ for name, values in accuracy.items():
 ax.set_xlabel("labelled training rows (the other ~1,250 are unlabelled)")
 ax.set_ylabel("test accuracy")
 ax.set_xscale("log")
+ax.minorticks_off()  # only the label counts as ticks, no "2x10^1" between
 ax.set_xticks(n_labels, [str(n) for n in n_labels])
 ax.legend(loc="lower right")
 ax.set_title("Digits: accuracy from a few labels")
