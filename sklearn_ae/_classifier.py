@@ -54,9 +54,10 @@ class AutoencoderClassifier(ClassifierMixin, _BaseAutoencoder):
        reconstruction of every row stays on as a regulariser. With
        ``pseudo_labels=True`` the labels are first spread over a
        nearest-neighbour graph of the pre-trained codes
-       (:class:`~sklearn.semi_supervised.LabelSpreading`), and each
-       unlabelled row also learns its spread class, weighted by the
-       spreading's confidence.
+       (:class:`~sklearn.semi_supervised.LabelSpreading`) and averaged once
+       more over each row's nearest neighbours (the spreading's
+       ``predict_proba`` of the training rows); each unlabelled row also
+       learns its most probable class, weighted by that probability.
 
     :meth:`predict_proba` is the softmax of the head, :meth:`transform`
     gives the fine-tuned codes. When every row is labelled the classes may
@@ -73,8 +74,10 @@ class AutoencoderClassifier(ClassifierMixin, _BaseAutoencoder):
         row before the head is trained; 0 trains both together from the
         start.
     pseudo_labels : bool, default=True
-        Spread the labels over the pre-trained codes and fine-tune on the
-        unlabelled rows' spread classes too (weighted by confidence).
+        Spread the labels over the pre-trained codes, average the spread
+        distributions over each row's nearest neighbours, and fine-tune on
+        the unlabelled rows' most probable classes too (weighted by their
+        probability).
     noise : {"gaussian", "masking", "salt_pepper"} or None, default=None
         Corruption of the training inputs (the reconstruction target stays
         clean), as in :class:`DenoisingAutoencoder`.
@@ -337,7 +340,11 @@ class AutoencoderClassifier(ClassifierMixin, _BaseAutoencoder):
             # warning: they take no pseudo-label (weight 0).
             warnings.simplefilter("ignore", RuntimeWarning)
             spreading = LabelSpreading(kernel="knn", n_neighbors=max(1, n_neighbors))
-            distributions = spreading.fit(codes, targets).label_distributions_
+            # Each row's class distribution is that of its nearest neighbours
+            # after spreading (the spreading's rule for a new row, applied to
+            # the training rows): one more averaging step than the spread
+            # labels themselves, and more accurate pseudo-labels.
+            distributions = spreading.fit(codes, targets).predict_proba(codes)
         distributions = np.nan_to_num(distributions)
         spread = np.zeros_like(weights)
         # The spreading's classes are those of the labelled rows: all of them.
