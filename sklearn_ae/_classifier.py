@@ -57,7 +57,9 @@ class AutoencoderClassifier(ClassifierMixin, _BaseAutoencoder):
        (:class:`~sklearn.semi_supervised.LabelSpreading`) and averaged once
        more over each row's nearest neighbours (the spreading's
        ``predict_proba`` of the training rows); each unlabelled row also
-       learns its most probable class, weighted by that probability.
+       learns its most probable class, weighted by that probability. The
+       fine-tuning runs in ``spreading_rounds`` rounds, and the labels are
+       spread again over the fine-tuned codes before each new round.
 
     :meth:`predict_proba` is the softmax of the head, :meth:`transform`
     gives the fine-tuned codes. When every row is labelled the classes may
@@ -78,6 +80,11 @@ class AutoencoderClassifier(ClassifierMixin, _BaseAutoencoder):
         distributions over each row's nearest neighbours, and fine-tune on
         the unlabelled rows' most probable classes too (weighted by their
         probability).
+    spreading_rounds : int, default=3
+        With ``pseudo_labels=True``, fine-tuning is split into this many
+        rounds of equal length, and before each the labels are spread again
+        over the codes of the network so far: the pre-trained codes, then
+        the fine-tuned ones, which separate the classes better.
     noise : {"gaussian", "masking", "salt_pepper"} or None, default=None
         Corruption of the training inputs (the reconstruction target stays
         clean), as in :class:`DenoisingAutoencoder`.
@@ -132,6 +139,7 @@ class AutoencoderClassifier(ClassifierMixin, _BaseAutoencoder):
         **_BaseAutoencoder._parameter_constraints,
         "pretrain_fraction": [Interval(Real, 0, 1, closed="left")],
         "pseudo_labels": ["boolean"],
+        "spreading_rounds": [Interval(Integral, 1, None, closed="left")],
         "noise": [StrOptions(set(NOISE_KINDS)), None],
         "noise_level": [Interval(Real, 0, None, closed="left")],
     }
@@ -148,6 +156,7 @@ class AutoencoderClassifier(ClassifierMixin, _BaseAutoencoder):
         *,
         pretrain_fraction=0.3,
         pseudo_labels=True,
+        spreading_rounds=3,
         noise=None,
         noise_level=0.1,
         hidden_layer_sizes=(256, 128),
@@ -220,21 +229,28 @@ class AutoencoderClassifier(ClassifierMixin, _BaseAutoencoder):
 
         n_pretrain = int(round(self.pretrain_fraction * self.max_iter))
         n_pretrain = min(n_pretrain, self.max_iter - 1)
+        n_rounds = self.spreading_rounds if self.pseudo_labels else 1
+        rounds = np.array_split(np.arange(self.max_iter - n_pretrain), n_rounds)
         curves, scores, start = [], [], None
-        if n_pretrain > 0:
-            self._phase = _Phase(n_pretrain, validation_rows=validation_rows)
-            self._fit_network(X, _with_weights(X, np.zeros_like(weights)))
+        for phase, epochs in enumerate([n_pretrain, *map(len, rounds)]):
+            if epochs == 0:
+                continue
+            targets = weights
+            if phase == 0:
+                targets = np.zeros_like(weights)
+            elif self.pseudo_labels and start is not None and not labelled.all():
+                # Spread the labels over the codes of the network so far: the
+                # pre-trained codes first, then each round's fine-tuned ones.
+                targets = self._spread(X, weights, labelled)
+            self._phase = _Phase(epochs, start, validation_rows)
+            self._fit_network(X, _with_weights(X, targets))
             curves += self.loss_curve_
             scores += self.validation_scores_ or []
             start = self._net.module_.state_dict()
-            if self.pseudo_labels and not labelled.all():
-                weights = self._spread(X, weights, labelled)
-        self._phase = _Phase(self.max_iter - n_pretrain, start, validation_rows)
-        self._fit_network(X, _with_weights(X, weights))
         del self._phase
-        self.loss_curve_ = curves + self.loss_curve_
+        self.loss_curve_ = curves
         if self.validation_scores_ is not None:
-            self.validation_scores_ = scores + self.validation_scores_
+            self.validation_scores_ = scores
         self.n_iter_ = len(self.loss_curve_)
         return self
 

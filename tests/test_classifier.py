@@ -140,3 +140,30 @@ def test_pandas_pipeline_in_grid_search(digits):
     search.fit(frame, y)
     assert search.predict(frame.iloc[:5]).shape == (5,)
     assert 0 <= search.best_score_ <= 1
+
+
+def test_labels_spread_again_over_the_fine_tuned_codes(digits, monkeypatch):
+    X, y = digits[0][:300], digits[1][:300]
+    y_partial = y.copy()
+    y_partial[50:] = -1
+    seen = []
+    spread = AutoencoderClassifier._spread
+
+    def recording(self, X, weights, labelled):
+        seen.append(self._encode(X))
+        return spread(self, X, weights, labelled)
+
+    monkeypatch.setattr(AutoencoderClassifier, "_spread", recording)
+    clf = AutoencoderClassifier(max_iter=10, spreading_rounds=3, random_state=0)
+    clf.fit(X, y_partial)
+    # Pre-training (3 epochs), then 3 rounds of 3, 2 and 2 epochs, each after
+    # a spreading over the codes of the network so far.
+    assert len(seen) == 3
+    assert not np.allclose(seen[0], seen[1])
+    assert not np.allclose(seen[1], seen[2])
+    assert len(clf.loss_curve_) == clf.n_iter_ <= 10
+    # Without pseudo-labels nothing is spread, and every label is used as is.
+    seen.clear()
+    AutoencoderClassifier(max_iter=4, pseudo_labels=False).fit(X, y_partial)
+    AutoencoderClassifier(max_iter=4, random_state=0).fit(X, y)
+    assert seen == []

@@ -146,7 +146,10 @@ def unlink_sklearn_labels(app, env, node, contnode):
     from docutils import nodes
 
     source = node.source or ""
-    if node.get("reftype") not in ("ref", "term") or "docstring of sklearn." not in source:
+    if (
+        node.get("reftype") not in ("ref", "term")
+        or "docstring of sklearn." not in source
+    ):
         return None
     if node.get("reftype") == "term":  # scikit-learn's glossary, on its website
         term = node.get("reftarget", "").replace(" ", "-")
