@@ -9,6 +9,7 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import ClassifierMixin
+from sklearn.neighbors import kneighbors_graph
 from sklearn.semi_supervised import LabelSpreading
 from sklearn.utils import TransformerTags, column_or_1d
 from sklearn.utils.multiclass import check_classification_targets
@@ -25,6 +26,9 @@ from sklearn_ae._utils import assign_params, fit_method
 # Neighbours of the k-nearest-neighbour graph the pseudo-labels spread over
 # (LabelSpreading's kernel="knn").
 _SPREAD_NEIGHBORS = 7
+# Times the spread class distributions are averaged over each row's
+# neighbours before they become pseudo-labels (measured: 2 beats 1 and 0).
+_SMOOTHING_STEPS = 2
 
 
 @dataclass(frozen=True)
@@ -54,10 +58,10 @@ class AutoencoderClassifier(ClassifierMixin, _BaseAutoencoder):
        reconstruction of every row stays on as a regulariser. With
        ``pseudo_labels=True`` the labels are first spread over a
        nearest-neighbour graph of the pre-trained codes
-       (:class:`~sklearn.semi_supervised.LabelSpreading`) and averaged once
-       more over each row's nearest neighbours (the spreading's
-       ``predict_proba`` of the training rows); each unlabelled row also
-       learns its most probable class, weighted by that probability. The
+       (:class:`~sklearn.semi_supervised.LabelSpreading`), and each row's
+       spread distribution is smoothed by averaging it twice over its nearest
+       neighbours; each unlabelled row also learns its most probable class,
+       weighted by that probability. The
        fine-tuning runs in ``spreading_rounds`` rounds, and the labels are
        spread again over the fine-tuned codes before each new round.
 
@@ -76,7 +80,7 @@ class AutoencoderClassifier(ClassifierMixin, _BaseAutoencoder):
         row before the head is trained; 0 trains both together from the
         start.
     pseudo_labels : bool, default=True
-        Spread the labels over the pre-trained codes, average the spread
+        Spread the labels over the pre-trained codes, smooth the spread
         distributions over each row's nearest neighbours, and fine-tune on
         the unlabelled rows' most probable classes too (weighted by their
         probability).
@@ -347,21 +351,23 @@ class AutoencoderClassifier(ClassifierMixin, _BaseAutoencoder):
 
     def _spread(self, X, weights, labelled):
         """Class weights with the unlabelled rows' spread classes added:
-        one-hot rows scaled by the spreading's confidence."""
+        one-hot rows scaled by their smoothed spread probability."""
         codes = self._encode(X)
         targets = np.where(labelled, weights.argmax(axis=1), -1)
-        n_neighbors = min(_SPREAD_NEIGHBORS, len(codes) - 1)
+        n_neighbors = max(1, min(_SPREAD_NEIGHBORS, len(codes) - 1))
         with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
             # Rows no labelled neighbour reaches get NaN distributions and a
             # warning: they take no pseudo-label (weight 0).
             warnings.simplefilter("ignore", RuntimeWarning)
-            spreading = LabelSpreading(kernel="knn", n_neighbors=max(1, n_neighbors))
-            # Each row's class distribution is that of its nearest neighbours
-            # after spreading (the spreading's rule for a new row, applied to
-            # the training rows): one more averaging step than the spread
-            # labels themselves, and more accurate pseudo-labels.
-            distributions = spreading.fit(codes, targets).predict_proba(codes)
+            spreading = LabelSpreading(kernel="knn", n_neighbors=n_neighbors)
+            distributions = spreading.fit(codes, targets).label_distributions_
         distributions = np.nan_to_num(distributions)
+        # Each row's distribution becomes the mean of its nearest neighbours'
+        # (itself included), _SMOOTHING_STEPS times over the same graph: the
+        # first step is the spreading's own rule for a new row.
+        graph = kneighbors_graph(codes, n_neighbors, include_self=True)
+        for _ in range(_SMOOTHING_STEPS):
+            distributions = graph @ distributions / n_neighbors
         spread = np.zeros_like(weights)
         # The spreading's classes are those of the labelled rows: all of them.
         columns = spreading.classes_[spreading.classes_ >= 0]

@@ -146,12 +146,13 @@ def test_labels_spread_again_over_the_fine_tuned_codes(digits, monkeypatch):
     X, y = digits[0][:300], digits[1][:300]
     y_partial = y.copy()
     y_partial[50:] = -1
-    seen = []
+    seen, pseudo = [], []
     spread = AutoencoderClassifier._spread
 
     def recording(self, X, weights, labelled):
         seen.append(self._encode(X))
-        return spread(self, X, weights, labelled)
+        pseudo.append(spread(self, X, weights, labelled))
+        return pseudo[-1]
 
     monkeypatch.setattr(AutoencoderClassifier, "_spread", recording)
     clf = AutoencoderClassifier(max_iter=10, spreading_rounds=3, random_state=0)
@@ -162,6 +163,13 @@ def test_labels_spread_again_over_the_fine_tuned_codes(digits, monkeypatch):
     assert not np.allclose(seen[0], seen[1])
     assert not np.allclose(seen[1], seen[2])
     assert len(clf.loss_curve_) == clf.n_iter_ <= 10
+    for weights in pseudo:
+        # Labelled rows keep their one-hot class; each unlabelled row gets one
+        # class, weighted by its probability, and most of them the right one.
+        np.testing.assert_array_equal(weights[:50], np.eye(10)[y[:50]])
+        assert ((weights[50:] > 0).sum(axis=1) <= 1).all()
+        assert weights.max() <= 1 + 1e-12
+        assert np.mean(weights[50:].argmax(axis=1) == y[50:]) > 0.75
     # Without pseudo-labels nothing is spread, and every label is used as is.
     seen.clear()
     AutoencoderClassifier(max_iter=4, pseudo_labels=False).fit(X, y_partial)
