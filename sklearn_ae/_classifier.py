@@ -8,7 +8,11 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import ClassifierMixin
+from sklearn.base import (
+    ClassifierMixin,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+)
 from sklearn.neighbors import kneighbors_graph
 from sklearn.semi_supervised import LabelSpreading
 from sklearn.utils import TransformerTags, column_or_1d
@@ -41,7 +45,12 @@ class _Phase:
 
 
 @fill_doc
-class AutoencoderClassifier(ClassifierMixin, _BaseAutoencoder):
+class AutoencoderClassifier(
+    ClassifierMixin,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    _BaseAutoencoder,
+):
     """Semi-supervised classifier: an autoencoder pre-trained on every row,
     fine-tuned with a classification head on the labelled ones.
 
@@ -61,9 +70,9 @@ class AutoencoderClassifier(ClassifierMixin, _BaseAutoencoder):
        (:class:`~sklearn.semi_supervised.LabelSpreading`), and each row's
        spread distribution is smoothed by averaging it twice over its nearest
        neighbours; each unlabelled row also learns its most probable class,
-       weighted by that probability. The
-       fine-tuning runs in ``spreading_rounds`` rounds, and the labels are
-       spread again over the fine-tuned codes before each new round.
+       weighted by that probability. The fine-tuning runs in
+       ``spreading_rounds`` rounds, and the labels are spread again over the
+       fine-tuned codes before each new round.
 
     :meth:`predict_proba` is the softmax of the head, :meth:`transform`
     gives the fine-tuned codes. When every row is labelled the classes may
@@ -255,6 +264,7 @@ class AutoencoderClassifier(ClassifierMixin, _BaseAutoencoder):
         self.loss_curve_ = curves
         if self.validation_scores_ is not None:
             self.validation_scores_ = scores
+        self._n_features_out = self.n_components
         self.n_iter_ = len(self.loss_curve_)
         return self
 

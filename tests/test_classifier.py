@@ -142,6 +142,21 @@ def test_pandas_pipeline_in_grid_search(digits):
     assert 0 <= search.best_score_ <= 1
 
 
+def test_set_output_on_a_pipeline_ending_in_the_classifier(digits):
+    # The classifier transforms too (its codes), so Pipeline.set_output must
+    # reach it: scikit-learn refuses a step with transform but no set_output.
+    X, y = digits[0][:300], digits[1][:300]
+    frame = pd.DataFrame(X, columns=[f"px{i}" for i in range(64)])
+    y_partial = np.where(np.arange(300) < 100, y, -1)
+    pipe = make_pipeline(
+        StandardScaler(), AutoencoderClassifier(4, max_iter=3, random_state=0)
+    ).set_output(transform="pandas")
+    codes = pipe.fit(frame, y_partial).transform(frame)
+    assert isinstance(codes, pd.DataFrame)
+    assert list(codes.columns) == [f"autoencoderclassifier{i}" for i in range(4)]
+    assert pipe.predict(frame).shape == (300,)
+
+
 def test_labels_spread_again_over_the_fine_tuned_codes(digits, monkeypatch):
     X, y = digits[0][:300], digits[1][:300]
     y_partial = y.copy()
