@@ -365,17 +365,19 @@ class AutoencoderClassifier(
         codes = self._encode(X)
         targets = np.where(labelled, weights.argmax(axis=1), -1)
         n_neighbors = max(1, min(_SPREAD_NEIGHBORS, len(codes) - 1))
+        # Each row and its nearest neighbours: the graph LabelSpreading's
+        # kernel="knn" builds, built once here for the smoothing too.
+        graph = kneighbors_graph(codes, n_neighbors, include_self=True)
         with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
             # Rows no labelled neighbour reaches get NaN distributions and a
             # warning: they take no pseudo-label (weight 0).
             warnings.simplefilter("ignore", RuntimeWarning)
-            spreading = LabelSpreading(kernel="knn", n_neighbors=n_neighbors)
+            spreading = LabelSpreading(kernel=lambda *_: graph)
             distributions = spreading.fit(codes, targets).label_distributions_
         distributions = np.nan_to_num(distributions)
         # Each row's distribution becomes the mean of its nearest neighbours'
         # (itself included), _SMOOTHING_STEPS times over the same graph: the
         # first step is the spreading's own rule for a new row.
-        graph = kneighbors_graph(codes, n_neighbors, include_self=True)
         for _ in range(_SMOOTHING_STEPS):
             distributions = graph @ distributions / n_neighbors
         spread = np.zeros_like(weights)
