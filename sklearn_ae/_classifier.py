@@ -15,7 +15,7 @@ from sklearn.base import (
 )
 from sklearn.neighbors import kneighbors_graph
 from sklearn.semi_supervised import LabelSpreading
-from sklearn.utils import TransformerTags, column_or_1d
+from sklearn.utils import column_or_1d
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
@@ -415,8 +415,7 @@ class AutoencoderClassifier(
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True
-        # ``transform`` gives the fine-tuned codes: a transformer too.
-        tags.transformer_tags = TransformerTags(preserves_dtype=["float64", "float32"])
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
 
 
