@@ -46,7 +46,7 @@ from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA, KernelPCA
 from sklearn.model_selection import GridSearchCV, train_test_split
 
-from sklearn_ae import AutoencoderRegressor, DenoisingAutoencoder
+from sklearn_ae import AutoencoderRegressor, Conv, DenoisingAutoencoder
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import data_dir  # noqa: E402
@@ -244,8 +244,11 @@ def part_fashion(seed, n_train, n_test, epochs):
             "dense AutoencoderRegressor(n_components=256)",
             {"n_components": 256, "max_iter": epochs},
         ),
-        ("conv, upsampling='transpose'", {**conv, "upsampling": "transpose"}),
-        ("conv, upsampling='nearest'", {**conv, "upsampling": "nearest"}),
+        (
+            "conv, upsampling='transpose'",
+            {**conv, "network": Conv(upsampling="transpose")},
+        ),
+        ("conv, upsampling='nearest'", {**conv, "network": Conv(upsampling="nearest")}),
     ]
     for task, (corrupt_train, corrupt_test) in tasks.items():
         base = psnr(corrupt_test, X_test)
@@ -283,10 +286,9 @@ def part_colorize(seed, epochs):
     # gray lacks); the colour image is gray + offsets.
     offsets = colour_rows - np.tile(gray.reshape(len(gray), -1), (1, 3))
     params = {
-        "network": "conv",
+        "network": Conv(channels=(16, 32)),
         "input_shape": (1, 32, 32),
         "n_components": 256,
-        "conv_channels": (16, 32),
         "learning_rate_init": 2e-3,
         "max_iter": epochs,
     }

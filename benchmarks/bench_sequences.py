@@ -34,7 +34,7 @@ from sklearn.metrics import roc_auc_score
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import data_dir
 
-from sklearn_ae import AutoencoderOutlierDetector, sliding_windows
+from sklearn_ae import AutoencoderOutlierDetector, Recurrent, sliding_windows
 
 SERIES = [
     "ambient_temperature_system_failure",
@@ -82,9 +82,8 @@ def detectors(window, max_iter, seed=0):
     """
     return {
         "recurrent detector": AutoencoderOutlierDetector(
-            network="recurrent",
+            network=Recurrent(cell="lstm"),
             input_shape=(window, 1),
-            cell="lstm",
             hidden_layer_sizes=(32,),
             learning_rate_init=1e-2,
             batch_size=128,

@@ -23,7 +23,7 @@ import numpy as np
 from sklearn.datasets import load_sample_images
 from sklearn.exceptions import ConvergenceWarning
 
-from sklearn_ae import AutoencoderRegressor
+from sklearn_ae import AutoencoderRegressor, Conv
 
 # sphinx-gallery runs examples from this folder, without __file__.
 here = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
@@ -55,8 +55,7 @@ train, test = slice(0, 1600), slice(1600, None)
 offsets = images - gray[..., None]
 reg = AutoencoderRegressor(
     n_components=256,
-    network="conv",
-    conv_channels=(16, 32),
+    network=Conv(channels=(16, 32)),
     learning_rate_init=2e-3,
     max_iter=10,
     random_state=0,

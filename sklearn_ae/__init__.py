@@ -2,6 +2,7 @@
 
 # License: BSD 3 clause
 
+from sklearn_ae._architectures import Conv, Dense, Recurrent
 from sklearn_ae._classifier import AutoencoderClassifier
 from sklearn_ae._denoising import DenoisingAutoencoder
 from sklearn_ae._imputer import AutoencoderImputer
@@ -20,7 +21,10 @@ __all__ = [
     "AutoencoderOutlierDetector",
     "AutoencoderRegressor",
     "AutoencoderTransformer",
+    "Conv",
+    "Dense",
     "DenoisingAutoencoder",
+    "Recurrent",
     "VariationalAutoencoder",
     "load",
     "save",

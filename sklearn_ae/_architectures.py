@@ -1,26 +1,41 @@
-"""Network kinds: dense (tables), conv (images), recurrent (sequences).
+"""Network kinds: dense (tables), conv (images), recurrent (sequences), and a
+user's own network factory.
 
-Each kind is chosen once from the ``network`` hyperparameter. It checks and
-reshapes the input, computes statistics from a sample of the training rows
-(means, scales, the PCA start) and builds a module from shapes and those
-statistics alone. After ``load`` a module is built from shapes only: every
-weight and buffer is then overwritten by the saved state, so no statistic is
-ever computed from placeholder data.
+A kind is a value of the ``network`` hyperparameter (``Conv(channels=(16,
+32))``) that carries its own settings, as a Gaussian process's kernel does,
+so that a search can tune ``network__channels``; the strings of
+:data:`ARCHITECTURES` are shortcuts for the kinds at their defaults, and a
+callable ``factory(n_features_in, n_components) -> torch.nn.Module`` is a
+kind of its own. Bound to an estimator (:meth:`NetworkKind.bind`, which adds
+the settings every kind shares), a kind checks and reshapes the input,
+computes statistics from a sample of the training rows (means, scales, the
+PCA start) and builds a module from shapes and those statistics alone. After
+``load`` a module is built from shapes only: every weight and buffer is then
+overwritten by the saved state, so no statistic is ever computed from
+placeholder data.
+
+A new built-in kind is a class here (its settings in ``__init__``), its
+modules in ``_networks.py``, an entry in :data:`ARCHITECTURES`, and its name
+in ``sklearn_ae/__init__.py`` and ``docs/api.rst``.
 """
 
 # License: BSD 3 clause
 
 from __future__ import annotations
 
+import copy
 import warnings
 from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp
 import torch
+from sklearn.base import BaseEstimator
 from sklearn.decomposition import PCA
 
+from sklearn_ae import _persistence
 from sklearn_ae._networks import (
+    RNN_CELLS,
     Autoencoder,
     ConvDecoder,
     ConvEncoder,
@@ -89,15 +104,32 @@ def check_code_width(k, n_features):
         )
 
 
-class _Architecture:
-    """What every network kind shares: hyperparameters and the interface."""
+class NetworkKind(BaseEstimator):
+    """What every network kind shares: the settings read from the estimator
+    and the interface. Not public: its subclasses are."""
 
     sigmoid_for_unit_range = False
     # Whether missing values (NaN) in X can enter: the dense network's
     # statistics and masked loss handle them; the others refuse them.
     takes_missing = False
 
-    def __init__(self, estimator):
+    # A saved model names its kind by class name (see _persistence).
+    saved_by_name = True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.saved_by_name:
+            _persistence.register_value(cls)
+
+    def bind(self, estimator):
+        """A copy of this kind with ``estimator``'s shared settings (widths,
+        activation, dropout, input shape...) and its own checked."""
+        bound = copy.copy(self)
+        bound._bind(estimator)
+        return bound
+
+    def _bind(self, estimator):
+        self.estimator_name = type(estimator).__name__
         sizes = estimator.hidden_layer_sizes
         sizes = [sizes] if isinstance(sizes, Integral) else list(sizes)
         if not sizes or not all(isinstance(s, Integral) and s > 0 for s in sizes):
@@ -118,9 +150,8 @@ class _Architecture:
         """NaN marks a missing entry, which only some network kinds take."""
         values = X.data if sp.issparse(X) else X
         if not self.takes_missing and np.isnan(values).any():
-            network = type(self).__name__.lower()
             raise ValueError(
-                f"Input X contains NaN, but network={network!r} cannot take "
+                f"Input X contains NaN, but network={self!r} cannot take "
                 "missing values: only the dense network can (a NaN entry then "
                 "enters as its column's mean and the loss skips it). Impute "
                 "first, e.g. with sklearn_ae.AutoencoderImputer or "
@@ -190,8 +221,24 @@ class _Architecture:
         )
 
 
-class Dense(_Architecture):
-    """Dense encoder and decoder; with ``init="pca"`` they start from PCA."""
+class Dense(NetworkKind):
+    """Dense encoder and decoder, for rows of a table: ``network="dense"``.
+
+    The encoder is a stack of dense layers of widths ``hidden_layer_sizes``
+    (the estimator's), the decoder mirrors it. With ``init="pca"`` both
+    start from the PCA solution: a linear path initialised from PCA plus a
+    non-linear residual whose last layer starts at zero. The only kind that
+    takes missing values (NaN): a missing entry enters as its column's mean
+    and the loss skips it.
+
+    Read more in :ref:`custom_training`.
+
+    Examples
+    --------
+    >>> from sklearn_ae import AutoencoderTransformer, Dense
+    >>> AutoencoderTransformer(network=Dense()).get_params()["network"]
+    Dense()
+    """
 
     # Measured in bench_reconstruction.py and bench_denoising.py: on digits
     # a sigmoid output started linearised at the mean (see DenseDecoder) cut
@@ -200,8 +247,8 @@ class Dense(_Architecture):
     sigmoid_for_unit_range = True
     takes_missing = True
 
-    def __init__(self, estimator):
-        super().__init__(estimator)
+    def _bind(self, estimator):
+        super()._bind(estimator)
         self.pca_start = estimator.init == "pca"
         # The imputer's encoder also reads which entries are missing.
         self.missing_indicator = getattr(estimator, "_missing_indicator", False)
@@ -289,13 +336,59 @@ class Dense(_Architecture):
         return Autoencoder(encoder, decoder)
 
 
-class Conv(_Architecture):
-    """Convolutional encoder and decoder for ``input_shape_ = (C, H, W)`` images."""
+class Conv(NetworkKind):
+    """Convolutional encoder and decoder for images: ``network="conv"``.
 
-    def __init__(self, estimator):
-        super().__init__(estimator)
-        self.channels = tuple(int(c) for c in estimator.conv_channels)
-        self.upsampling = estimator.upsampling
+    Each flat row is viewed as an image of ``input_shape=(C, H, W)`` (the
+    estimator's; or X holds images shaped (n_samples, H, W) or (n_samples,
+    H, W, C)). The encoder is a block per entry of ``channels`` (a 3x3
+    convolution, the activation, a 2x2 max-pooling) and a dense layer to
+    the code; the decoder mirrors it, doubling the resolution per block.
+    ``hidden_layer_sizes`` and ``init`` do not apply.
+
+    Read more in :ref:`custom_training`.
+
+    Parameters
+    ----------
+    channels : tuple of int, default=(32, 64)
+        Channels of the convolutional blocks. H and W must be divisible by
+        ``2 ** len(channels)``.
+    upsampling : {"transpose", "nearest", "bilinear"}, default="transpose"
+        How the decoder doubles the resolution: a learnable
+        ``ConvTranspose2d``, or ``Upsample`` followed by a 3x3 ``Conv2d``.
+
+    Examples
+    --------
+    >>> from sklearn_ae import AutoencoderTransformer, Conv
+    >>> ae = AutoencoderTransformer(network=Conv(channels=(8, 16)))
+    >>> ae.get_params()["network__channels"]
+    (8, 16)
+    """
+
+    def __init__(self, channels=(32, 64), upsampling="transpose"):
+        self.channels = channels
+        self.upsampling = upsampling
+
+    def _bind(self, estimator):
+        super()._bind(estimator)
+        channels = self.channels
+        if isinstance(channels, Integral):
+            channels = (channels,)
+        if not (
+            isinstance(channels, (tuple, list))
+            and channels
+            and all(isinstance(c, Integral) and c > 0 for c in channels)
+        ):
+            raise ValueError(
+                f"Conv(channels={self.channels!r}): channels must be a tuple of "
+                "positive integers, one per convolutional block, e.g. (32, 64)."
+            )
+        if self.upsampling not in ("transpose", "nearest", "bilinear"):
+            raise ValueError(
+                f"Conv(upsampling={self.upsampling!r}) must be one of "
+                "'transpose', 'nearest', 'bilinear'."
+            )
+        self.channels = tuple(int(c) for c in channels)
 
     def flatten(self, X, *, reset, name="X"):
         """Images (n, H, W) or (n, H, W, C) -> flat rows in C, H, W order."""
@@ -340,7 +433,7 @@ class Conv(_Architecture):
                 f"input_shape={shape}: height and width must be divisible by "
                 f"{factor} to pool evenly through {len(self.channels)} conv "
                 f"blocks, but they are {shape[1]} x {shape[2]}. Pad or crop the "
-                "images, or use fewer conv_channels."
+                "images, or use fewer Conv(channels=...)."
             )
         return shape
 
@@ -395,17 +488,42 @@ class Conv(_Architecture):
         )
 
 
-class Recurrent(_Architecture):
-    """LSTM or GRU encoder and decoder for ``input_shape_ = (window, channels)``.
+class Recurrent(NetworkKind):
+    """LSTM or GRU encoder and decoder for sequences: ``network="recurrent"``.
 
+    Each flat row is viewed as a sequence of ``input_shape=(window,
+    n_channels)`` (the estimator's; :func:`~sklearn_ae.sliding_windows`
+    builds such rows). A stack of recurrent layers of widths
+    ``hidden_layer_sizes`` reads it, its last hidden state gives the code,
+    and a mirrored stack unrolls the code over the ``window`` steps.
     ``init`` does not apply: the layers start from PyTorch's default
     initialisation. Channels are standardised with one mean and scale per
     channel, over all rows and time steps.
+
+    Read more in :ref:`custom_training`.
+
+    Parameters
+    ----------
+    cell : {"lstm", "gru"}, default="lstm"
+        Recurrent layer type.
+
+    Examples
+    --------
+    >>> from sklearn_ae import AutoencoderTransformer, Recurrent
+    >>> AutoencoderTransformer(network=Recurrent(cell="gru")).network
+    Recurrent(cell='gru')
     """
 
-    def __init__(self, estimator):
-        super().__init__(estimator)
-        self.cell = estimator.cell
+    def __init__(self, cell="lstm"):
+        self.cell = cell
+
+    def _bind(self, estimator):
+        super()._bind(estimator)
+        if self.cell not in RNN_CELLS:
+            raise ValueError(
+                f"Recurrent(cell={self.cell!r}) must be one of "
+                f"{', '.join(map(repr, RNN_CELLS))}."
+            )
 
     def check_shape(self, n_features, images_shape):
         shape = self.input_shape
@@ -485,3 +603,141 @@ class Recurrent(_Architecture):
 
 
 ARCHITECTURES = {"dense": Dense, "conv": Conv, "recurrent": Recurrent}
+
+
+class Factory(NetworkKind):
+    """A user's network: ``factory(n_features_in, n_components)`` returns a
+    ``torch.nn.Module`` with ``encoder`` and ``decoder`` submodules whose
+    ``forward(x)`` returns ``(output, code)``. Checked when it is built
+    (:meth:`build_from_data`): its code width, its output's shape."""
+
+    # Saved as the factory's import path, loaded only when trusted.
+    saved_by_name = False
+
+    def __init__(self, factory):
+        self.factory = factory
+
+    def __repr__(self):
+        return _callable_name(self.factory)
+
+    def check_shape(self, n_features, images_shape):
+        shape = self.input_shape if self.input_shape is not None else images_shape
+        if shape is None:
+            return None
+        shape = tuple(int(d) for d in shape)
+        if int(np.prod(shape)) != n_features:
+            raise ValueError(
+                f"input_shape={shape} implies {int(np.prod(shape))} features, but "
+                f"X has {n_features}. Pass the shape of one row, not of the batch."
+            )
+        return shape
+
+    def flatten(self, X, *, reset, name="X"):
+        # Images come in as flat rows in C, H, W order, as for Conv.
+        return Conv.flatten(self, X, reset=reset, name=name)
+
+    def statistics(self, X, Y, n_components, seed):
+        return {"probe": torch.as_tensor(X[:2], dtype=torch.float32)}
+
+    def build(self, n_features, n_outputs, k, encoder_outputs, stats=None):
+        name = _callable_name(self.factory)
+        if encoder_outputs != k:
+            raise ValueError(
+                f"{self.estimator_name} needs an encoder with {encoder_outputs} "
+                f"outputs for a code of {k} units (a mean and a log-variance "
+                f"each), which network={name} does not build: it returns a "
+                "code of n_components units. Use a built-in network kind with "
+                f"{self.estimator_name}, or your network with "
+                "AutoencoderTransformer."
+            )
+        module = self.factory(n_features, k)
+        if not isinstance(module, torch.nn.Module):
+            raise TypeError(
+                f"network={name} returned {type(module).__name__}, not a "
+                "torch.nn.Module. A network factory builds the module: "
+                "factory(n_features_in, n_components) -> torch.nn.Module."
+            )
+        missing = [
+            part
+            for part in ("encoder", "decoder")
+            if not isinstance(getattr(module, part, None), torch.nn.Module)
+        ]
+        if missing:
+            raise ValueError(
+                f"network={name} returned a {type(module).__name__} without "
+                f"{' and '.join(missing)}: the module must have an encoder "
+                "(rows -> codes) and a decoder (codes -> outputs) as "
+                "submodules, and forward(x) must return (output, code)."
+            )
+        if stats is not None:
+            _check_module(module, name, stats["probe"], k, n_outputs)
+        return module
+
+
+def _check_module(module, name, probe, k, n_outputs):
+    """Run ``module`` on two training rows (eval mode, no gradient) and check
+    the shapes of its code and output."""
+    training = module.training
+    module.eval()
+    try:
+        with torch.no_grad():
+            code = module.encoder(probe)
+            result = module(probe)
+    finally:
+        module.train(training)
+    n = len(probe)
+    if not isinstance(code, torch.Tensor) or tuple(code.shape) != (n, k):
+        got = tuple(code.shape) if isinstance(code, torch.Tensor) else type(code)
+        raise ValueError(
+            f"network={name}: the encoder maps {n} rows to codes of shape "
+            f"{got}, but n_components={k} asks for ({n}, {k}). Make its last "
+            "layer output n_components units (the factory receives it)."
+        )
+    if not (isinstance(result, tuple) and len(result) == 2):
+        raise ValueError(
+            f"network={name}: forward(x) returned {type(result).__name__}, "
+            "but it must return (output, code), e.g. z = self.encoder(x); "
+            "return self.decoder(z), z."
+        )
+    output = result[0]
+    if not isinstance(output, torch.Tensor) or tuple(output.shape) != (n, n_outputs):
+        got = tuple(output.shape) if isinstance(output, torch.Tensor) else None
+        raise ValueError(
+            f"network={name}: the output for {n} rows has shape {got}, but the "
+            f"target rows have {n_outputs} columns: it must be ({n}, "
+            f"{n_outputs}). Flatten images to rows, e.g. output.flatten(1)."
+        )
+
+
+def _callable_name(factory):
+    module = getattr(factory, "__module__", None)
+    name = getattr(factory, "__qualname__", None) or type(factory).__qualname__
+    return f"{module}.{name}" if module else name
+
+
+def network_kind(network):
+    """The kind a ``network`` hyperparameter names: a built-in kind (a value
+    or its string shortcut) or a user's factory."""
+    if isinstance(network, str):
+        if network not in ARCHITECTURES:
+            raise ValueError(
+                f"network={network!r} is not a network kind. Use one of "
+                f"{sorted(ARCHITECTURES)}, a kind with its settings (e.g. "
+                "Conv(channels=(16, 32))), or a factory "
+                "f(n_features_in, n_components) -> torch.nn.Module."
+            )
+        return ARCHITECTURES[network]()
+    if isinstance(network, NetworkKind):
+        return network
+    if isinstance(network, type) and issubclass(network, NetworkKind):
+        raise TypeError(
+            f"network={network.__name__} is the class; pass an instance, e.g. "
+            f"network={network.__name__}()."
+        )
+    if callable(network):
+        return Factory(network)
+    raise TypeError(
+        f"network={network!r} must be one of {sorted(ARCHITECTURES)}, a network "
+        "kind such as Conv(), or a callable factory(n_features_in, "
+        "n_components) -> torch.nn.Module."
+    )

@@ -19,14 +19,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
 
 from sklearn_ae import _persistence
-from sklearn_ae._architectures import ARCHITECTURES
+from sklearn_ae._architectures import NetworkKind, network_kind
 from sklearn_ae._losses import LOSSES, SparsityPenalty, check_target_range
-from sklearn_ae._networks import (
-    ACTIVATIONS,
-    OUTPUT_ACTIVATIONS,
-    RNN_CELLS,
-    with_sigmoid_code,
-)
+from sklearn_ae._networks import ACTIVATIONS, OUTPUT_ACTIVATIONS, with_sigmoid_code
 from sklearn_ae._sklearn_compat import (
     Interval,
     StrOptions,
@@ -37,8 +32,12 @@ from sklearn_ae._training import (
     SOLVERS,
     RowsDataset,
     TrainSettings,
-    build_net,
-    continue_training,
+    check_callbacks,
+    device_of,
+    history_of,
+    module_of,
+    restore,
+    resume,
     train,
 )
 from sklearn_ae._utils import (
@@ -46,6 +45,7 @@ from sklearn_ae._utils import (
     caller_level,
     check_float32_range,
     derive_seed,
+    note_interruption,
     resolve_device,
     seeded,
 )
@@ -102,7 +102,7 @@ class _BaseAutoencoder(BaseEstimator):
         "output_activation": [StrOptions({"auto", *OUTPUT_ACTIVATIONS})],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "alpha": [Interval(Real, 0, None, closed="left")],
-        "loss": [StrOptions(set(LOSSES))],
+        "loss": [StrOptions(set(LOSSES)), callable],
         "init": [StrOptions({"pca", "random"})],
         "solver": [StrOptions(set(SOLVERS))],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
@@ -120,11 +120,10 @@ class _BaseAutoencoder(BaseEstimator):
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "accelerate": ["boolean"],
-        "network": [StrOptions(set(ARCHITECTURES))],
+        "callbacks": [list, tuple, None],
+        # A name is checked against the registry when the network is built.
+        "network": [str, NetworkKind, callable],
         "input_shape": [tuple, None],
-        "conv_channels": [tuple],
-        "upsampling": [StrOptions({"transpose", "nearest", "bilinear"})],
-        "cell": [StrOptions(set(RNN_CELLS))],
         "sparsity": [StrOptions({"l1", "kl"}), None],
         "sparsity_weight": [
             StrOptions({"auto"}),
@@ -160,29 +159,41 @@ class _BaseAutoencoder(BaseEstimator):
     def __setstate__(self, state):
         super().__setstate__(state)
         if "_net" in state:
-            # skorch moves a net trained on a GPU to the CPU when it is
+            # The engine moves a net trained on a GPU to the CPU when it is
             # unpickled on a machine without one: follow it.
-            self.device_ = str(self._net.device)
+            self.device_ = device_of(self._net)
 
     # ------------------------------------------------------------------ fitted
+    @property
+    def _module(self):
+        return module_of(self._net)
+
     @property
     def encoder_(self):
         """The trained encoder, a ``torch.nn.Module`` mapping rows to codes."""
         if not hasattr(self, "_net"):
             raise AttributeError("encoder_ exists once the estimator is fitted.")
-        return self._net.module_.encoder
+        return self._module.encoder
 
     @property
     def decoder_(self):
         """The trained decoder, a ``torch.nn.Module`` mapping codes to outputs."""
         if not hasattr(self, "_net"):
             raise AttributeError("decoder_ exists once the estimator is fitted.")
-        return self._net.module_.decoder
+        return self._module.decoder
+
+    @property
+    def history_(self):
+        """The skorch ``History`` of the training: one row per epoch."""
+        if not hasattr(self, "_net"):
+            raise AttributeError("history_ exists once the estimator is fitted.")
+        return history_of(self._net)
 
     # ---------------------------------------------------------------- checking
     def _architecture(self):
-        """The network kind, from ``network`` and the other hyperparameters."""
-        return ARCHITECTURES[self.network](self)
+        """The network kind, from ``network``, bound to the other
+        hyperparameters."""
+        return network_kind(self.network).bind(self)
 
     def _validate_X(self, X, *, reset):
         architecture = self._architecture()
@@ -221,10 +232,15 @@ class _BaseAutoencoder(BaseEstimator):
             parts["finish"] = with_sigmoid_code
         return parts
 
-    def _recipe(self, X=None):
-        """What to train. ``X`` holds the training rows when the network is
-        built from data (facts computed from them become fitted attributes);
-        it is None when the network is rebuilt after ``load``."""
+    def _fitted_facts(self, X):
+        """What a recipe needs to know of the training rows ``X``: fitted
+        attributes, by name (none here). Computed once per fit, without side
+        effects; the base sets them."""
+        return {}
+
+    def _recipe(self):
+        """What to train: a value computed from the hyperparameters and the
+        fitted attributes alone, the same at fit and after ``load``."""
         return Recipe(
             widths=(self.n_components,), loss=self.loss, **self._sparsity_parts()
         )
@@ -263,37 +279,33 @@ class _BaseAutoencoder(BaseEstimator):
             accelerate=self.accelerate and not partial,
             start_is_candidate=not partial,
             validation_rows=recipe.validation_rows,
+            callbacks=check_callbacks(self.callbacks),
         )
 
-    def _fit_network(self, X, Y=None, *, partial=False):
+    def _fit_network(self, X, Y=None, *, partial=False, recipe=None):
         """Build and train the network on ``X`` (target ``Y``, else ``X``).
 
-        With ``partial=True`` (``partial_fit``) a fitted network trains one
-        more epoch on these rows, its optimizer state kept; an unfitted one
-        is built from them and trained one epoch. Call it from a method
-        wrapped by :func:`fit_method`.
+        The fitted facts of ``X`` are learned first (:meth:`_fitted_facts`),
+        then the estimator's :meth:`_recipe` is trained, or ``recipe`` when
+        given (one phase of a fit that trains in several, whose facts the
+        caller has learned). With ``partial=True`` (``partial_fit``) a fitted
+        network trains one more epoch on these rows, its optimizer state
+        kept; an unfitted one is built from them and trained one epoch. Call
+        it from a method wrapped by :func:`fit_method`. Returns whether a
+        Ctrl-C ended the training.
         """
         target = X if Y is None else Y
         check_target_range(self.loss, "X" if Y is None else "y", target)
         dataset = RowsDataset(as_rows(X), None if Y is None else as_rows(Y))
         if partial and hasattr(self, "_net"):
-            net = self._net
+            recipe = self._recipe()
             # Each call shuffles differently, but repeatably for a fixed seed.
             seed = (derive_seed(self.random_state) + self.n_iter_) % np.iinfo(
                 np.int32
             ).max
-            net.batch_size = self._settings(
-                self._recipe(), X.shape[0], self.device_, partial=True
-            ).batch_size
-            if net.train_split is not None:
-                # A streamed epoch holds no rows out: monitor the training loss.
-                net.train_split = None
-                monitors = {"callbacks__early_stopping__monitor": "train_loss"}
-                if self.learning_rate == "adaptive":
-                    monitors["callbacks__lr_schedule__monitor"] = "train_loss"
-                net.set_params(**monitors)
+            settings = self._settings(recipe, X.shape[0], self.device_, partial=True)
             with seeded(seed, torch.device(self.device_)):
-                result = continue_training(net, dataset, epochs=1)
+                result = resume(self._net, dataset, settings)
             # The net's history may be shorter than ours (after ``load``).
             result.loss_curve = self.loss_curve_ + result.loss_curve[-1:]
             result.n_iter = len(result.loss_curve)
@@ -301,9 +313,12 @@ class _BaseAutoencoder(BaseEstimator):
         else:
             device = resolve_device(self.device)
             seed = derive_seed(self.random_state)
+            if recipe is None:
+                for name, value in self._fitted_facts(X).items():
+                    setattr(self, name, value)
+                recipe = self._recipe()
             self.output_activation_ = self._architecture().output_for(self, target)
             with seeded(seed, device):
-                recipe = self._recipe(X)
                 module = self._architecture().build_from_data(
                     X, target, recipe, seed, target.shape[1] - recipe.extra_targets
                 )
@@ -317,10 +332,11 @@ class _BaseAutoencoder(BaseEstimator):
                 f"{type(self).__name__} was interrupted before its first epoch "
                 "ended; it is left as it was before fit."
             )
-        result.net.module_.eval()
+        if result.interrupted:
+            note_interruption()
+        module_of(result.net).eval()
         self._net = result.net
-        self._interrupted = result.interrupted
-        self._target_width = int(target.shape[1] - self._recipe().extra_targets)
+        self._target_width = int(target.shape[1] - recipe.extra_targets)
         self.loss_curve_ = result.loss_curve
         self.validation_scores_ = (
             None
@@ -329,6 +345,7 @@ class _BaseAutoencoder(BaseEstimator):
         )
         self.best_loss_ = result.best_loss
         self.n_iter_ = result.n_iter
+        return result.interrupted
 
     def _warn_if_unfinished(self, result, recipe):
         name = type(self).__name__
@@ -342,7 +359,12 @@ class _BaseAutoencoder(BaseEstimator):
         elif (
             result.n_iter == self.max_iter
             and recipe.warn_unconverged
-            and not (result.stopped_early or result.interrupted or result.kept_start)
+            and not (
+                result.stopped_early
+                or result.interrupted
+                or result.kept_start
+                or result.stopped_by_callback
+            )
         ):
             advice = (
                 "Increase max_iter or tol."
@@ -368,11 +390,7 @@ class _BaseAutoencoder(BaseEstimator):
         )
         module.load_state_dict(state_dict)
         self.device_ = "cpu"
-        settings = self._settings(recipe, 1, "cpu", partial=False)
-        net = build_net(module, settings)
-        net.initialize()
-        net.module_.eval()
-        self._net = net
+        self._net = restore(module, self._settings(recipe, 1, "cpu", partial=False))
 
     def save(self, path):
         """Save the fitted estimator to ``path`` in a format that runs no code.
@@ -392,19 +410,22 @@ class _BaseAutoencoder(BaseEstimator):
         _persistence.save(self, path)
 
     @classmethod
-    def load(cls, path):
+    def load(cls, path, *, trusted=None):
         """Load an estimator saved with :meth:`save`; it runs on the CPU.
 
         Parameters
         ----------
         path : str or path-like
             File written by :meth:`save`.
+        trusted : list of callables, default=None
+            The network factories the file may name (``network=factory``):
+            nothing else is imported or run (see :func:`sklearn_ae.load`).
 
         Returns
         -------
         estimator : fitted estimator of this class
         """
-        estimator = _persistence.load(path)
+        estimator = _persistence.load(path, trusted=trusted)
         if not isinstance(estimator, cls):
             raise TypeError(
                 f"{path!s} holds a {type(estimator).__name__}, not a "
@@ -424,7 +445,7 @@ class _BaseAutoencoder(BaseEstimator):
         ``fn`` holds per row beyond the network; the output is one
         preallocated array, so memory stays flat however many rows come.
         """
-        module = self._net.module_
+        module = self._module
         precision = torch.float32
         if torch.device(self.device_).type == "cpu":
             module, precision = copy.deepcopy(module).double(), torch.float64
@@ -477,6 +498,9 @@ class _BaseAutoencoder(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         # Only some network kinds take missing values (NaN) in X.
-        tags.input_tags.allow_nan = ARCHITECTURES[self.network].takes_missing
+        try:
+            tags.input_tags.allow_nan = network_kind(self.network).takes_missing
+        except (TypeError, ValueError):  # an invalid network: fit says why
+            tags.input_tags.allow_nan = False
         tags.non_deterministic = False
         return tags

@@ -3,7 +3,7 @@
 # License: BSD 3 clause
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import replace
 from numbers import Integral, Real
 
 import numpy as np
@@ -23,8 +23,9 @@ from sklearn_ae._base import Recipe, _BaseAutoencoder
 from sklearn_ae._docs import fill_doc
 from sklearn_ae._losses import ReconstructionAndCrossEntropy
 from sklearn_ae._networks import ClassifierAutoencoder
-from sklearn_ae._noise import NOISE_KINDS, corruption_for
+from sklearn_ae._noise import NOISE_KINDS, corruption_for, noise_facts
 from sklearn_ae._sklearn_compat import Interval, StrOptions
+from sklearn_ae._training import join_histories
 from sklearn_ae._utils import assign_params, fit_method
 
 # Neighbours of the k-nearest-neighbour graph the pseudo-labels spread over
@@ -33,15 +34,6 @@ _SPREAD_NEIGHBORS = 7
 # Times the spread class distributions are averaged over each row's
 # neighbours before they become pseudo-labels (measured: 2 beats 1 and 0).
 _SMOOTHING_STEPS = 2
-
-
-@dataclass(frozen=True)
-class _Phase:
-    """One phase of a fit: its epochs and, for fine-tuning, where it starts."""
-
-    epochs: int
-    start: dict | None = None
-    validation_rows: object = None
 
 
 @fill_doc
@@ -192,11 +184,9 @@ class AutoencoderClassifier(
         random_state=None,
         verbose=0,
         accelerate=False,
+        callbacks=None,
         network="dense",
         input_shape=None,
-        conv_channels=(32, 64),
-        upsampling="transpose",
-        cell="lstm",
     ):
         assign_params(self, locals())
 
@@ -244,7 +234,10 @@ class AutoencoderClassifier(
         n_pretrain = min(n_pretrain, self.max_iter - 1)
         n_rounds = self.spreading_rounds if self.pseudo_labels else 1
         rounds = np.array_split(np.arange(self.max_iter - n_pretrain), n_rounds)
-        curves, scores, start = [], [], None
+        for name, value in self._fitted_facts(X).items():
+            setattr(self, name, value)
+        recipe = self._recipe()
+        curves, scores, start, nets = [], [], None, []
         for phase, epochs in enumerate([n_pretrain, *map(len, rounds)]):
             if epochs == 0:
                 continue
@@ -255,12 +248,22 @@ class AutoencoderClassifier(
                 # Spread the labels over the codes of the network so far: the
                 # pre-trained codes first, then each round's fine-tuned ones.
                 targets = self._spread(X, weights, labelled)
-            self._phase = _Phase(epochs, start, validation_rows)
-            self._fit_network(X, _with_weights(X, targets))
+            phase_recipe = replace(
+                recipe,
+                epochs=epochs,
+                validation_rows=validation_rows,
+                finish=_ClassifierStart(len(self.classes_), start),
+            )
+            interrupted = self._fit_network(
+                X, _with_weights(X, targets), recipe=phase_recipe
+            )
             curves += self.loss_curve_
             scores += self.validation_scores_ or []
-            start = self._net.module_.state_dict()
-        del self._phase
+            nets.append(self._net)
+            start = self._module.state_dict()
+            if interrupted:
+                break  # a Ctrl-C ends the whole fit, not one phase
+        join_histories(nets)
         self.loss_curve_ = curves
         if self.validation_scores_ is not None:
             self.validation_scores_ = scores
@@ -390,25 +393,17 @@ class AutoencoderClassifier(
         out[rows, best[rows]] = spread[rows, best[rows]]
         return out
 
-    def _recipe(self, X=None):
-        phase = getattr(self, "_phase", None)
+    def _fitted_facts(self, X):
+        return noise_facts(self, X)
+
+    def _recipe(self):
         n_classes = len(self.classes_)
-        start = None if phase is None else phase.start
-
-        def finish(member, k):
-            module = ClassifierAutoencoder(member, k, n_classes)
-            if start is not None:
-                module.load_state_dict(start)
-            return module
-
         return Recipe(
             widths=(self.n_components,),
             loss=ReconstructionAndCrossEntropy(self.loss, n_classes),
-            corrupt=corruption_for(self, X),
-            finish=finish,
+            corrupt=corruption_for(self),
+            finish=_ClassifierStart(n_classes),
             extra_targets=n_classes,
-            epochs=None if phase is None else phase.epochs,
-            validation_rows=None if phase is None else phase.validation_rows,
             warn_unconverged=False,
         )
 
@@ -417,6 +412,21 @@ class AutoencoderClassifier(
         tags.target_tags.required = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+class _ClassifierStart:
+    """A recipe's ``finish``: a member with a classification head, started
+    from the weights ``start`` of the phase before (None: as built)."""
+
+    def __init__(self, n_classes, start=None):
+        self.n_classes = n_classes
+        self.start = start
+
+    def __call__(self, member, k):
+        module = ClassifierAutoencoder(member, k, self.n_classes)
+        if self.start is not None:
+            module.load_state_dict(self.start)
+        return module
 
 
 def _unlabelled(y):

@@ -8,7 +8,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from sklearn_ae._base import Recipe
 from sklearn_ae._docs import fill_doc
-from sklearn_ae._noise import NOISE_KINDS, corruption_for
+from sklearn_ae._noise import NOISE_KINDS, corruption_for, noise_facts
 from sklearn_ae._sklearn_compat import Interval, StrOptions
 from sklearn_ae._transformer import AutoencoderTransformer
 from sklearn_ae._utils import assign_params
@@ -102,11 +102,9 @@ class DenoisingAutoencoder(AutoencoderTransformer):
         random_state=None,
         verbose=0,
         accelerate=False,
+        callbacks=None,
         network="dense",
         input_shape=None,
-        conv_channels=(32, 64),
-        upsampling="transpose",
-        cell="lstm",
         sparsity=None,
         sparsity_weight="auto",
         sparsity_target=0.05,
@@ -130,10 +128,13 @@ class DenoisingAutoencoder(AutoencoderTransformer):
         X = self._validate_X(X, reset=False)
         return self._reconstruct(X)
 
-    def _recipe(self, X=None):
+    def _fitted_facts(self, X):
+        return noise_facts(self, X)
+
+    def _recipe(self):
         return Recipe(
             widths=(self.n_components,),
             loss=self.loss,
-            corrupt=corruption_for(self, X),
+            corrupt=corruption_for(self),
             **self._sparsity_parts(),
         )

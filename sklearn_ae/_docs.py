@@ -33,8 +33,12 @@ _PARAMETERS = {
     ),
     "alpha": ("float", "L2 penalty (weight decay) on the network's weights."),
     "loss": (
-        '{"mse", "bce", "l1", "huber"}',
-        'Training loss. "bce" needs targets in [0, 1].',
+        '{"mse", "bce", "l1", "huber"} or callable',
+        'Training loss. "bce" needs targets in [0, 1]. A callable '
+        "``loss(output, target) -> scalar tensor`` receives the network's "
+        "output and the batch's targets (float32 tensors of the same shape); "
+        "where a target is missing (NaN) it holds the output's own detached "
+        "value, so it adds no gradient. See :ref:`custom_training`.",
     ),
     "init": (
         '{"pca", "random"}',
@@ -100,17 +104,27 @@ _PARAMETERS = {
         "trains on its shard of the rows with DistributedDataParallel, e.g. on "
         "several GPUs. ``partial_fit`` does not use it.",
     ),
+    "callbacks": (
+        "list of skorch callbacks or (name, callback) pairs, or None",
+        "skorch callbacks run beside the built-in ones (early stopping, the "
+        "learning-rate schedule), e.g. ``skorch.callbacks.Checkpoint``, "
+        "``TensorBoard`` or ``EpochScoring``; an unnamed one is named after its "
+        "class. With any callback, the history also gets skorch's per-batch "
+        "rows. A callback that raises ``KeyboardInterrupt`` ends training as "
+        "early stopping does. The callbacks are used as given (their state "
+        "after ``fit`` is that of the last fit). Read more in "
+        ":ref:`custom_training`.",
+    ),
     "network": (
-        '{"dense", "conv", "recurrent"}',
-        '"dense" for tabular rows; "conv" views each row as an image of '
-        "``input_shape`` and uses a convolutional encoder and decoder (the "
-        "dense-only options ``hidden_layer_sizes`` and ``init`` are ignored); "
-        '"recurrent" views each row as a sequence of ``input_shape=(window, '
-        "n_channels)``: a stack of LSTM or GRU layers (``cell``) of widths "
-        "``hidden_layer_sizes`` reads it, its last hidden state gives the code, "
-        "and a mirrored stack unrolls the code over the ``window`` steps "
-        "(``init`` is ignored). :func:`~sklearn_ae.sliding_windows` builds such "
-        "rows.",
+        '{"dense", "conv", "recurrent"}, network kind or callable',
+        "The network: a kind with its settings, e.g. ``Dense()``, "
+        '``Conv(channels=(16, 32))`` or ``Recurrent(cell="gru")`` '
+        "(a search can tune them as ``network__channels``), its name for the "
+        "kind at its defaults, or a factory ``f(n_features_in, n_components) "
+        "-> torch.nn.Module`` with ``encoder`` and ``decoder`` submodules whose "
+        "forward returns ``(output, code)``. ``hidden_layer_sizes``, "
+        "``activation`` and ``dropout`` apply to every built-in kind. See "
+        ":ref:`custom_training`.",
     ),
     "input_shape": (
         "tuple of int or None",
@@ -122,18 +136,6 @@ _PARAMETERS = {
         "(window, n_channels) of one sequence: flat rows hold the steps in time "
         "order, the channels of a step side by side.",
     ),
-    "conv_channels": (
-        "tuple of int",
-        "Channels of the convolutional blocks (each 3x3 conv + activation + "
-        '2x2 max-pooling), for ``network="conv"``. H and W must be divisible '
-        "by ``2 ** len(conv_channels)``.",
-    ),
-    "upsampling": (
-        '{"transpose", "nearest", "bilinear"}',
-        "How the conv decoder doubles the resolution: a learnable "
-        "``ConvTranspose2d``, or ``Upsample`` followed by a 3x3 ``Conv2d``.",
-    ),
-    "cell": ('{"lstm", "gru"}', 'Recurrent layer type, for ``network="recurrent"``.'),
     "sparsity": (
         '{"l1", "kl"} or None',
         'Sparsity penalty on the code, added to the loss. "l1": '
@@ -171,6 +173,10 @@ best_loss_ : float
     training loss); the weights of that epoch are kept.
 n_iter_ : int
     Number of epochs run.
+history_ : skorch.history.History
+    The training's skorch history: one row per epoch (``train_loss``,
+    ``valid_loss``, the columns a callback adds, and per-batch rows when
+    ``callbacks`` are given). Empty after ``load``.
 device_ : str
     The torch device the network was trained on ("cpu" after ``load``).
 input_shape_ : tuple of int

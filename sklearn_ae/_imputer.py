@@ -180,6 +180,7 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
         device="cpu",
         random_state=None,
         verbose=0,
+        callbacks=None,
     ):
         assign_params(self, locals())
 
@@ -299,10 +300,11 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
         check_float32_range(np.where(missing, 0, X))
         return X, missing
 
-    def _recipe(self, X=None):
-        if X is not None:
-            k = self.n_components
-            self.n_components_ = max(1, X.shape[1] // 2) if k == "auto" else int(k)
+    def _fitted_facts(self, X):
+        k = self.n_components
+        return {"n_components_": max(1, X.shape[1] // 2) if k == "auto" else int(k)}
+
+    def _recipe(self):
         return Recipe(
             widths=(self.n_components_,),
             loss="mse",

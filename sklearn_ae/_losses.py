@@ -80,9 +80,53 @@ def reconstruction_loss(name, pred, target):
     autoencoder's Gaussian likelihood), which handles NaN itself.
     """
     if callable(name):
-        return name(pred, target)
+        if not getattr(name, "handles_missing", False):
+            # A user's loss sees no NaN: a missing entry's target holds the
+            # output's own (detached) value, so it adds a constant, and no
+            # gradient, to any elementwise loss.
+            target, _ = observed_target(pred, target)
+        loss = name(pred, target)
+        if not isinstance(loss, torch.Tensor) or loss.dim() != 0:
+            raise ValueError(
+                f"loss={name!r} returned {_describe(loss)}; a loss must return "
+                "a scalar tensor, e.g. ((output - target) ** 2).mean()."
+            )
+        return loss
     target, observed = observed_target(pred, target)
     return masked_mean(elementwise_loss(name, pred, target), observed)
+
+
+class Criterion(torch.nn.Module):
+    """The training loss, as skorch's ``criterion``: ``criterion(y_pred, target)``.
+
+    ``y_pred`` is what the module returns, ``(output, code)``; the loss is
+    ``loss(output, target)`` plus ``penalty(code)`` when there is one.
+    ``loss`` is a name of :data:`LOSSES` (the mean over the observed
+    entries: NaN in ``target`` marks a missing one) or a callable
+    ``(output, target) -> scalar tensor`` that handles NaN itself. A module
+    may stack several outputs on dimension 1 (an ensemble): each is compared
+    with the same target and the losses averaged.
+    """
+
+    def __init__(self, loss="mse", penalty=None):
+        super().__init__()
+        self.loss = loss
+        self.penalty = penalty
+
+    def forward(self, y_pred, target):
+        output, code = y_pred
+        if output.dim() == target.dim() + 1:
+            target = target.unsqueeze(1)
+        loss = reconstruction_loss(self.loss, output, target)
+        if self.penalty is not None:
+            loss = loss + self.penalty(code)
+        return loss
+
+
+def _describe(value):
+    if isinstance(value, torch.Tensor):
+        return f"a tensor of shape {tuple(value.shape)}"
+    return f"a {type(value).__name__}"
 
 
 def row_errors(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -167,6 +211,8 @@ class CalibratedGaussianNLL:
     ``floor`` keeps the variance positive when the fit becomes exact.
     """
 
+    handles_missing = True
+
     def __init__(self, floor):
         self.floor = floor
 
@@ -187,6 +233,8 @@ class ReconstructionAndCrossEntropy:
     cross-entropy is averaged over the rows that carry a weight. Picklable,
     unlike a closure.
     """
+
+    handles_missing = True
 
     def __init__(self, name, n_classes, reconstruction_weight=1.0):
         self.name = name

@@ -71,19 +71,19 @@ class Corruption:
         return salt_pepper(x, self.level, low, high)
 
 
-def corruption_for(estimator, X=None):
-    """The corruption hook for ``estimator.noise`` and ``noise_level``.
+def noise_facts(estimator, X):
+    """The fitted facts the corruption needs from the training rows ``X``:
+    ``_noise_extremes``, the columns' extremes "salt_pepper" draws (None for
+    the other kinds). Checks the level first."""
+    _check_noise(estimator.noise, estimator.noise_level)
+    extremes = _column_extremes(X) if estimator.noise == "salt_pepper" else None
+    return {"_noise_extremes": extremes}
 
-    With the training rows ``X`` (at fit) it checks the level and stores the
-    columns' extremes that "salt_pepper" needs as the fitted attribute
-    ``_noise_extremes``; without them (after ``load``) it reads it, so a
-    loaded model corrupts exactly as it did.
-    """
-    if X is not None:
-        _check_noise(estimator.noise, estimator.noise_level)
-        estimator._noise_extremes = (
-            _column_extremes(X) if estimator.noise == "salt_pepper" else None
-        )
+
+def corruption_for(estimator):
+    """The corruption hook for ``estimator.noise`` and ``noise_level``, from
+    the fitted ``_noise_extremes`` (see :func:`noise_facts`): a loaded model
+    corrupts exactly as it did."""
     if estimator.noise is None or estimator.noise_level == 0:
         return None
     low = high = None

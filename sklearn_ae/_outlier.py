@@ -262,11 +262,9 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         random_state=None,
         verbose=0,
         accelerate=False,
+        callbacks=None,
         network="dense",
         input_shape=None,
-        conv_channels=(32, 64),
-        upsampling="transpose",
-        cell="lstm",
         sparsity=None,
         sparsity_weight="auto",
         sparsity_target=0.05,
@@ -427,9 +425,10 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
             return min(n_samples, int(self.max_samples))
         return max(1, int(math.ceil(self.max_samples * n_samples)))
 
-    def _recipe(self, X=None):
-        if X is not None:
-            self.n_components_ = self._member_widths(X.shape[1])
+    def _fitted_facts(self, X):
+        return {"n_components_": self._member_widths(X.shape[1])}
+
+    def _recipe(self):
         # max_iter is a training budget here, not a convergence target: an
         # autoencoder trained to convergence also learns to reconstruct the
         # outliers in its training data. So no ConvergenceWarning.

@@ -3,7 +3,11 @@
 ``pickle`` (and ``joblib``) files run code when loaded: never load one from a
 source you do not trust. :func:`save` writes a file that :func:`load` reads
 with ``torch.load(weights_only=True)``, which rebuilds only tensors, numbers,
-strings, lists and dicts, so loading executes nothing from the file.
+strings, lists and dicts, so loading executes nothing from the file. A
+user's function among the hyperparameters (a network factory, a loss) is
+saved as its import path, and :func:`load` uses it only when the caller
+passes that very function in ``trusted``, as skops does: it never imports
+anything a file names.
 """
 
 # License: BSD 3 clause
@@ -23,6 +27,14 @@ FORMAT_VERSION = 1
 # estimator class registers itself when it is defined).
 _CLASSES: dict = {}
 
+# Classes of hyperparameter values that files may name (network kinds), by
+# class name, filled by ``register_value``.
+_VALUES: dict = {}
+
+# Hyperparameters that hold training-time objects (files, writers): not
+# saved; a loaded estimator has None.
+_NOT_SAVED = ("callbacks",)
+
 
 def register(cls):
     """Let files name ``cls``: only public classes (no leading underscore)."""
@@ -31,10 +43,47 @@ def register(cls):
     return cls
 
 
+def register_value(cls):
+    """Let files name ``cls`` (a class with ``get_params``) as the value of a
+    hyperparameter, rebuilt as ``cls(**params)``."""
+    if not cls.__name__.startswith("_"):
+        _VALUES[cls.__name__] = cls
+    return cls
+
+
+class UntrustedError(ValueError):
+    """A file names a function that the caller did not pass as trusted."""
+
+
+def _path_of(function):
+    """``module:qualname`` of a module-level function or class, else None."""
+    module = getattr(function, "__module__", None)
+    qualname = getattr(function, "__qualname__", None)
+    if not module or not qualname or "<" in qualname:
+        return None
+    return f"{module}:{qualname}"
+
+
 def _encode(name, value):
     """A JSON-able stand-in for a hyperparameter or fitted attribute."""
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
+    if _VALUES.get(type(value).__name__) is type(value):
+        params = value.get_params(deep=False)
+        return {
+            "__value__": type(value).__name__,
+            "params": {k: _encode(f"{name}__{k}", v) for k, v in params.items()},
+        }
+    if callable(value) and not isinstance(value, np.ndarray):
+        path = _path_of(value)
+        if path is None:
+            raise TypeError(
+                f"Cannot save {name}={value!r}: the safe format names a "
+                "function by its import path, and this one has none (a lambda, "
+                "a function defined inside another, or an instance). Define it "
+                "at module level, or pickle the estimator instead."
+            )
+        return {"__callable__": path}
     if isinstance(value, (np.integer, np.floating, np.bool_)):
         return value.item()
     if isinstance(value, tuple):
@@ -52,17 +101,52 @@ def _encode(name, value):
     )
 
 
-def _decode(value):
+def _decode(value, trusted=None):
+    """The value ``_encode`` stood in for; a function only from ``trusted``
+    (``{path: function}``), a kind only of a registered class."""
+    trusted = trusted or {}
     if isinstance(value, list):
-        return [_decode(v) for v in value]
+        return [_decode(v, trusted) for v in value]
     if isinstance(value, dict):
         if "__tuple__" in value:
-            return tuple(_decode(v) for v in value["__tuple__"])
+            return tuple(_decode(v, trusted) for v in value["__tuple__"])
         if "__dict__" in value:
-            return {k: _decode(v) for k, v in value["__dict__"].items()}
+            return {k: _decode(v, trusted) for k, v in value["__dict__"].items()}
         if "__ndarray__" in value:
             return np.array(value["__ndarray__"], dtype=np.dtype(value["dtype"]))
+        if "__value__" in value:
+            cls = _VALUES.get(value["__value__"])
+            if cls is None:
+                raise _NotOurs(f"unknown hyperparameter value {value['__value__']!r}")
+            params = {k: _decode(v, trusted) for k, v in value["params"].items()}
+            return cls(**params)
+        if "__callable__" in value:
+            path = str(value["__callable__"])
+            if path not in trusted:
+                module, _, name = path.partition(":")
+                raise UntrustedError(
+                    f"the file names the function {module}.{name}, which "
+                    "loading would have to import and run. Nothing was "
+                    "imported. If you trust the file, import that function "
+                    f"yourself and pass it: load(path, trusted=[{name}])."
+                )
+            return trusted[path]
     return value
+
+
+def _trusted_paths(trusted):
+    if trusted is None:
+        return {}
+    paths = {}
+    for function in trusted:
+        path = _path_of(function)
+        if path is None or not callable(function):
+            raise TypeError(
+                f"trusted holds {function!r}; it takes the module-level "
+                "functions or classes a file may name, e.g. trusted=[make_net]."
+            )
+        paths[path] = function
+    return paths
 
 
 def save(estimator, path):
@@ -99,6 +183,9 @@ def save(estimator, path):
         writer = "unknown"
     check_is_fitted(estimator)
     params = estimator.get_params(deep=False)
+    for name in _NOT_SAVED:
+        if name in params:
+            params[name] = None
     fitted, arrays = {}, {}
     for name in type(estimator)._fitted_attributes:
         if not hasattr(estimator, name):
@@ -132,7 +219,7 @@ def _not_ours(path, reason):
     )
 
 
-def load(path):
+def load(path, *, trusted=None):
     """Read an estimator written by :func:`save`; runs no code from the file.
 
     Read more in :ref:`persistence`.
@@ -141,6 +228,12 @@ def load(path):
     ----------
     path : str or path-like
         File written by ``estimator.save(path)`` or :func:`sklearn_ae.save`.
+    trusted : list of callables, default=None
+        The functions the file may name: a network factory
+        (``network=make_net``) or a loss of yours, saved as their import
+        paths. A file naming one that is not in ``trusted`` is refused, and
+        nothing is imported; pass the very function you imported, e.g.
+        ``load(path, trusted=[make_net])``.
 
     Returns
     -------
@@ -183,7 +276,9 @@ def load(path):
             f"{FORMAT_VERSION}. Load it with the version that wrote it."
         )
     try:
-        return _rebuild(meta, payload)
+        return _rebuild(meta, payload, _trusted_paths(trusted))
+    except UntrustedError as exc:
+        raise UntrustedError(f"{path!s}: {exc}") from None
     except _NotOurs as exc:
         raise _not_ours(path, str(exc)) from None
     except Exception as exc:  # a edited file: wrong shapes, types, names
@@ -199,12 +294,12 @@ def _first_line(exc):
     return f"{type(exc).__name__}: {lines[0] if lines else ''}"
 
 
-def _rebuild(meta, payload):
+def _rebuild(meta, payload, trusted):
     """The estimator a well-formed file describes; raises on any mismatch."""
     cls = _CLASSES.get(meta.get("class"))
     if cls is None:
         raise _NotOurs(f"unknown estimator class {meta.get('class')!r}")
-    params = {k: _decode(v) for k, v in meta["params"].items()}
+    params = {k: _decode(v, trusted) for k, v in meta["params"].items()}
     expected = set(cls().get_params(deep=False))
     if set(params) != expected:
         raise _NotOurs(

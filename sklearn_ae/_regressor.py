@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from sklearn_ae._base import Recipe, _BaseAutoencoder
 from sklearn_ae._docs import fill_doc
-from sklearn_ae._noise import NOISE_KINDS, corruption_for
+from sklearn_ae._noise import NOISE_KINDS, corruption_for, noise_facts
 from sklearn_ae._sklearn_compat import Interval, StrOptions
 from sklearn_ae._utils import assign_params, check_float32_range, fit_method
 
@@ -109,11 +109,9 @@ class AutoencoderRegressor(RegressorMixin, _BaseAutoencoder):
         random_state=None,
         verbose=0,
         accelerate=False,
+        callbacks=None,
         network="dense",
         input_shape=None,
-        conv_channels=(32, 64),
-        upsampling="transpose",
-        cell="lstm",
     ):
         assign_params(self, locals())
 
@@ -195,9 +193,12 @@ class AutoencoderRegressor(RegressorMixin, _BaseAutoencoder):
         check_float32_range(Y, name="y")
         return Y
 
-    def _recipe(self, X=None):
+    def _fitted_facts(self, X):
+        return noise_facts(self, X)
+
+    def _recipe(self):
         return Recipe(
-            widths=(self.n_components,), loss=self.loss, corrupt=corruption_for(self, X)
+            widths=(self.n_components,), loss=self.loss, corrupt=corruption_for(self)
         )
 
     def __sklearn_tags__(self):

@@ -1,9 +1,13 @@
 """The one training engine: a private skorch ``NeuralNet`` and its data path.
 
-Every estimator trains through :func:`train`. Variants plug in through hooks:
-``corrupt`` (applied to each training batch, the target stays clean) and
-``penalty`` (an extra loss term computed from the code). Public estimators
-never see skorch: they get back a fitted net and plain Python loss curves.
+Every estimator trains through :func:`train` and :func:`resume`, functions of
+a module, the rows and one :class:`TrainSettings`. The loss is skorch's
+``criterion`` (:class:`~sklearn_ae._losses.Criterion`); variants plug in
+through hooks: ``corrupt`` (applied to each training batch, the target stays
+clean) and the loss's ``penalty`` (an extra term computed from the code). A
+user's skorch callbacks run beside the built-in ones. Nothing above this
+module names skorch: the estimators get back an opaque net (read through
+:func:`module_of` and :func:`history_of`) and plain Python loss curves.
 """
 
 # License: BSD 3 clause
@@ -20,7 +24,7 @@ from skorch import NeuralNet
 from skorch.callbacks import Callback, EarlyStopping, LRScheduler
 from skorch.utils import TeeGenerator, noop, to_tensor
 
-from sklearn_ae._losses import reconstruction_loss
+from sklearn_ae._losses import Criterion
 from sklearn_ae._utils import n_rows, seeded, take_rows
 
 SOLVERS = {
@@ -215,18 +219,17 @@ def _restored_loss(net):
 class AutoencoderNet(NeuralNet):
     """skorch net that reconstructs its input (or the paired target ``Y``).
 
-    Private: only :func:`train` builds it. The module returns
-    ``(reconstruction, code)``; the loss is the reconstruction loss against
-    ``Y`` when given, else against the clean input, plus ``penalty(code)``.
-    A module may return several reconstructions stacked on dimension 1 (an
-    ensemble): each is compared with the target and the losses averaged.
+    Private: only :func:`build_net` builds it. The module returns
+    ``(reconstruction, code)``; the criterion compares it with ``Y`` when
+    given, else with the clean input. With ``record_batches`` (set when a
+    user's callback runs) each batch gets skorch's history row
+    (``{prefix}_loss``, ``{prefix}_batch_size``) that its loggers read.
     """
 
-    def __init__(self, *args, loss_name="mse", corrupt=None, penalty=None, **kwargs):
+    def __init__(self, *args, corrupt=None, record_batches=False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.loss_name = loss_name
         self.corrupt = corrupt
-        self.penalty = penalty
+        self.record_batches = record_batches
 
     @property
     def _default_callbacks(self):
@@ -248,24 +251,27 @@ class AutoencoderNet(NeuralNet):
         # (early stopping then restores the best weights); note it, so that
         # the estimator can pass the interruption on to its caller.
         self.interrupted_ = False
+        self.stopped_by_ = None
         try:
             return super().fit_loop(X, y, epochs=epochs, **fit_params)
         except KeyboardInterrupt:
             self.interrupted_ = True
             raise
 
+    def notify(self, method_name, **cb_kwargs):
+        # A callback ends training skorch's way, by raising KeyboardInterrupt
+        # (EarlyStopping does): note which one, to tell it from a Ctrl-C.
+        getattr(self, method_name)(self, **cb_kwargs)
+        for name, callback in self.callbacks_:
+            try:
+                getattr(callback, method_name)(self, **cb_kwargs)
+            except KeyboardInterrupt:
+                self.stopped_by_ = name
+                raise
+
     def get_loss(self, y_pred, y_true, X=None, training=False):
-        reconstruction, code = y_pred
         target = X if y_true is None else y_true
-        target = self._to_device(target)
-        if reconstruction.dim() == target.dim() + 1:
-            # An ensemble module stacks its members' reconstructions on
-            # dimension 1: each member is compared with the same target.
-            target = target.unsqueeze(1)
-        loss = reconstruction_loss(self.loss_name, reconstruction, target)
-        if self.penalty is not None:
-            loss = loss + self.penalty(code)
-        return loss
+        return self.criterion_(y_pred, self._to_device(target))
 
     def _batch_device(self):
         return self.device
@@ -294,9 +300,9 @@ class AutoencoderNet(NeuralNet):
         if getattr(type(self), event) is not getattr(NeuralNet, event):
             hooks.append(getattr(self, event))
         default = getattr(Callback, event)
-        for _, callback in self.callbacks_:
+        for name, callback in self.callbacks_:
             if getattr(type(callback), event, None) is not default:
-                hooks.append(getattr(callback, event))
+                hooks.append(_Hook(self, name, getattr(callback, event)))
         return hooks
 
     def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
@@ -354,14 +360,21 @@ class AutoencoderNet(NeuralNet):
         self._set_training(training)
         losses, sizes = [], []
         self._grad_listeners_ = self._listeners("on_grad_computed")
+        record = self.record_batches
         try:
             for batch in iterator:
+                if record:
+                    self.history.new_batch()
                 for hook in begin:
                     hook(self, batch=batch, training=training)
                 step = step_fn(batch, **fit_params)
                 value = step.get("loss_value")
-                losses.append(step["loss"].item() if value is None else value)
+                value = step["loss"].item() if value is None else value
+                losses.append(value)
                 sizes.append(batch[0].shape[0])  # a tensor from BatchIterator
+                if record:
+                    self.history.record_batch(prefix + "_loss", value)
+                    self.history.record_batch(prefix + "_batch_size", sizes[-1])
                 for hook in end:
                     hook(self, batch=batch, training=training, **step)
         finally:
@@ -433,6 +446,23 @@ class AutoencoderNet(NeuralNet):
         return {"loss": loss, "y_pred": y_pred}
 
 
+class _Hook:
+    """A callback's batch-level hook that notes the callback when it ends
+    training (raises KeyboardInterrupt), as :meth:`AutoencoderNet.notify`."""
+
+    __slots__ = ("net", "name", "hook")
+
+    def __init__(self, net, name, hook):
+        self.net, self.name, self.hook = net, name, hook
+
+    def __call__(self, *args, **kwargs):
+        try:
+            return self.hook(*args, **kwargs)
+        except KeyboardInterrupt:
+            self.net.stopped_by_ = self.name
+            raise
+
+
 def _accelerated_net_class():
     """``AutoencoderNet`` trained through skorch's Hugging Face Accelerate mixin.
 
@@ -472,7 +502,8 @@ class TrainSettings:
     classifier's labels); ``penalty`` an extra term computed from the code;
     ``corrupt`` a function applied to each training batch (the target stays
     clean); ``validation_rows`` the positions of the rows that early stopping
-    may hold out (None: any row).
+    may hold out (None: any row); ``callbacks`` a user's skorch callbacks,
+    ``(name, callback)`` pairs, run after the built-in ones.
     """
 
     loss: object = "mse"
@@ -495,10 +526,14 @@ class TrainSettings:
     # streamed epoch: partial_fit).
     start_is_candidate: bool = True
     validation_rows: object = None
+    callbacks: tuple = ()
 
 
 @dataclass
 class TrainResult:
+    """What a training gives back. ``interrupted``: a Ctrl-C ended it;
+    ``stopped_by_callback``: one of the user's callbacks ended it."""
+
     net: AutoencoderNet
     loss_curve: list
     validation_loss_curve: list | None
@@ -508,6 +543,50 @@ class TrainResult:
     interrupted: bool
     kept_start: bool = False
     validated: bool = False
+    stopped_by_callback: bool = False
+
+
+# Names of the built-in callbacks: a user's callback may not take one.
+_BUILT_IN = ("early_stopping", "start_competes", "lr_schedule", "progress")
+
+
+def check_callbacks(callbacks):
+    """A user's ``callbacks`` as ``(name, callback)`` pairs, checked.
+
+    Each entry is a skorch callback (named as skorch names it: its class
+    name) or a ``(name, callback)`` pair. Raises ``TypeError`` for anything
+    else and ``ValueError`` for a name taken twice or by a built-in one.
+    """
+    if callbacks is None:
+        return ()
+    pairs = []
+    for entry in callbacks:
+        name, callback = (
+            entry if isinstance(entry, tuple) and len(entry) == 2 else (None, entry)
+        )
+        if isinstance(callback, type) and issubclass(callback, Callback):
+            raise TypeError(
+                f"callbacks holds the class {callback.__name__}; pass an "
+                f"instance, e.g. {callback.__name__}()."
+            )
+        if not isinstance(callback, Callback) or not (
+            name is None or isinstance(name, str)
+        ):
+            raise TypeError(
+                "callbacks must hold skorch callbacks (skorch.callbacks."
+                "Callback instances) or (name, callback) pairs, but it holds "
+                f"{entry!r}."
+            )
+        pairs.append((name or type(callback).__name__, callback))
+    names = [name for name, _ in pairs]
+    for name in names:
+        if name in _BUILT_IN or names.count(name) > 1:
+            raise ValueError(
+                f"callbacks: the name {name!r} is "
+                + ("a built-in callback's" if name in _BUILT_IN else "taken twice")
+                + "; give the callback another name with a (name, callback) pair."
+            )
+    return tuple(pairs)
 
 
 def train(module, dataset, settings):
@@ -516,8 +595,9 @@ def train(module, dataset, settings):
     Stops when the monitored loss (validation loss with ``early_stopping``,
     else training loss) has not improved by ``tol`` for ``n_iter_no_change``
     epochs, and restores the weights of the best epoch. A KeyboardInterrupt
-    ends training the same way and is reported in ``interrupted``. A NaN or
-    inf loss raises ``ValueError``.
+    ends training the same way and is reported in ``interrupted`` (or in
+    ``stopped_by_callback`` when a user's callback raised it). A NaN or inf
+    loss raises ``ValueError``.
     """
     net = build_net(module, settings)
     net.fit(dataset, None)
@@ -545,10 +625,58 @@ def mean_loss(net, dataset):
     return total / max(count, 1)
 
 
-def continue_training(net, dataset, epochs):
-    """Train a fitted net for ``epochs`` more epochs, optimizer state kept."""
-    net.partial_fit(dataset, None, epochs=epochs)
+def resume(net, dataset, settings):
+    """Train a fitted net ``settings.max_iter`` more epochs on ``dataset``,
+    its optimizer state kept; the caller seeds torch.
+
+    These rows are streamed (``partial_fit``): none is held out, so early
+    stopping and an adaptive schedule monitor the training loss.
+    """
+    net.batch_size = settings.batch_size
+    if net.train_split is not None:
+        net.train_split = None
+        monitors = {"callbacks__early_stopping__monitor": "train_loss"}
+        if "lr_schedule" in dict(net.callbacks_):
+            monitors["callbacks__lr_schedule__monitor"] = "train_loss"
+        net.set_params(**monitors)
+    net.partial_fit(dataset, None, epochs=settings.max_iter)
     return collect(net)
+
+
+def restore(module, settings):
+    """A net around a trained ``module`` (after ``load``), ready for
+    :func:`resume`, in eval mode."""
+    net = build_net(module, settings)
+    net.initialize()
+    net.module_.eval()
+    return net
+
+
+def module_of(net):
+    """The torch module a net trains."""
+    return net.module_
+
+
+def device_of(net):
+    """The device a net trains on, as a string."""
+    return str(net.device)
+
+
+def history_of(net):
+    """The net's skorch ``History``."""
+    return net.history
+
+
+def join_histories(nets):
+    """Give the last of ``nets`` (the phases of one fit, in order) the
+    epochs of all: its history then runs over the whole fit, epochs
+    numbered on."""
+    if len(nets) < 2:
+        return
+    rows = [dict(row) for net in nets for row in net.history]
+    for epoch, row in enumerate(rows, start=1):
+        row["epoch"] = epoch
+    nets[-1].history = type(nets[-1].history)(rows)
 
 
 def build_net(module, settings):
@@ -595,6 +723,7 @@ def build_net(module, settings):
         )
     if s.verbose:
         callbacks.append(("progress", ProgressBar(total=s.max_iter)))
+    callbacks.extend(s.callbacks)
     optimizer_params = {"optimizer__weight_decay": s.alpha}
     if s.solver == "sgd":
         optimizer_params.update(optimizer__momentum=0.9, optimizer__nesterov=True)
@@ -609,7 +738,7 @@ def build_net(module, settings):
         }
     return net_class(
         module=module,
-        criterion=torch.nn.MSELoss,  # unused: get_loss computes the loss
+        criterion=Criterion(s.loss, s.penalty),
         optimizer=SOLVERS[s.solver],
         lr=s.learning_rate_init,
         max_epochs=s.max_iter,
@@ -624,9 +753,8 @@ def build_net(module, settings):
         ),
         callbacks=callbacks,
         verbose=0,
-        loss_name=s.loss,
-        penalty=s.penalty,
         corrupt=s.corrupt,
+        record_batches=bool(s.callbacks),
         **extra,
         **optimizer_params,
     )
@@ -650,6 +778,10 @@ def collect(net):
     best = min(monitored) if monitored else float("nan")
     if kept_start:
         best = start.start_loss_
+    interrupted = getattr(net, "interrupted_", False)
+    # skorch's callbacks (EarlyStopping, a user's) end training with a
+    # KeyboardInterrupt too: only one raised elsewhere is a Ctrl-C.
+    stopped_by = getattr(net, "stopped_by_", None)
     return TrainResult(
         net=net,
         loss_curve=loss_curve,
@@ -657,8 +789,8 @@ def collect(net):
         best_loss=best,
         n_iter=len(rows),
         stopped_early=stopped_early,
-        # skorch's EarlyStopping also ends training with a KeyboardInterrupt.
-        interrupted=getattr(net, "interrupted_", False) and not stopped_early,
+        interrupted=interrupted and stopped_by is None and not stopped_early,
         kept_start=kept_start,
         validated=net.train_split is not None,
+        stopped_by_callback=interrupted and stopped_by not in (None, *_BUILT_IN),
     )

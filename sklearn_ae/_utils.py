@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import os
 import sys
@@ -168,6 +169,19 @@ def assign_params(estimator, params):
             setattr(estimator, name, value)
 
 
+# The interruptions (Ctrl-C) of the trainings run by the innermost fit method:
+# the engine notes them, the fit method's wrapper passes them on once the fit
+# is complete.
+_INTERRUPTIONS = contextvars.ContextVar("sklearn_ae_interruptions", default=None)
+
+
+def note_interruption():
+    """Tell the fit method running this training that a Ctrl-C ended it."""
+    noted = _INTERRUPTIONS.get()
+    if noted is not None:
+        noted.append(True)
+
+
 def fit_method(fit):
     """Wrap a ``fit`` or ``partial_fit``: all or nothing, and Ctrl-C passes.
 
@@ -181,13 +195,17 @@ def fit_method(fit):
     @_fit_context(prefer_skip_nested_validation=True)
     def wrapper(self, *args, **kwargs):
         before = dict(vars(self))
+        token = _INTERRUPTIONS.set([])
         try:
             result = fit(self, *args, **kwargs)
+            interrupted = bool(_INTERRUPTIONS.get())
         except BaseException:
             vars(self).clear()
             vars(self).update(before)
             raise
-        if vars(self).pop("_interrupted", False):
+        finally:
+            _INTERRUPTIONS.reset(token)
+        if interrupted:
             raise KeyboardInterrupt(
                 f"{type(self).__name__}.{fit.__name__} was interrupted after "
                 f"{self.n_iter_} epochs; the estimator keeps the weights of the "

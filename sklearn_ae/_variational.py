@@ -144,11 +144,9 @@ class VariationalAutoencoder(AutoencoderTransformer):
         random_state=None,
         verbose=0,
         accelerate=False,
+        callbacks=None,
         network="dense",
         input_shape=None,
-        conv_channels=(32, 64),
-        upsampling="transpose",
-        cell="lstm",
     ):
         assign_params(self, locals())
 
@@ -258,7 +256,20 @@ class VariationalAutoencoder(AutoencoderTransformer):
         return self
 
     # -------------------------------------------------------------- internals
-    def _recipe(self, X=None):
+    def _fitted_facts(self, X):
+        if self.loss != "mse":
+            return {"_variance_floor": None}
+        scale = 1.0
+        if X.size:
+            # NaN marks a missing entry: the variance of the others.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                scale = np.nanmean(np.nanvar(sample_rows(X, 0), axis=0))
+            scale = float(scale) if np.isfinite(scale) else 1.0
+        floor = max(_VARIANCE_FLOOR * scale, float(np.finfo(np.float32).tiny))
+        return {"_variance_floor": floor}
+
+    def _recipe(self):
         # The engine's loss is per element: the ELBO divided by n_features.
         recipe = Recipe(
             widths=(self.n_components,),
@@ -267,19 +278,6 @@ class VariationalAutoencoder(AutoencoderTransformer):
             encoder_outputs=2,
             finish=_gaussian_posterior,
         )
-        if X is not None:
-            self._variance_floor = None
-            if self.loss == "mse":
-                scale = 1.0
-                if X.size:
-                    # NaN marks a missing entry: the variance of the others.
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore", RuntimeWarning)
-                        scale = np.nanmean(np.nanvar(sample_rows(X, 0), axis=0))
-                    scale = float(scale) if np.isfinite(scale) else 1.0
-                self._variance_floor = max(
-                    _VARIANCE_FLOOR * scale, float(np.finfo(np.float32).tiny)
-                )
         if self.loss == "mse":
             recipe = replace(recipe, loss=CalibratedGaussianNLL(self._variance_floor))
         return recipe

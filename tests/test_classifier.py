@@ -8,7 +8,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import sklearn_ae
-from sklearn_ae import AutoencoderClassifier
+from sklearn_ae import AutoencoderClassifier, Conv
 
 
 def _few_labels(y, per_class, seed):
@@ -96,7 +96,7 @@ def test_early_stopping_holds_out_labelled_rows_only(digits):
 @pytest.mark.parametrize(
     "params",
     [
-        {"network": "conv", "input_shape": (1, 8, 8), "conv_channels": (4, 8)},
+        {"network": Conv(channels=(4, 8)), "input_shape": (1, 8, 8)},
         {"network": "recurrent", "input_shape": (8, 8), "hidden_layer_sizes": (16,)},
     ],
 )

@@ -1,6 +1,7 @@
 """scikit-learn's estimator checks on every public estimator."""
 
 import pytest
+import torch
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_ae import (
@@ -35,8 +36,30 @@ def _expected_failures(estimator):
     return _RESTORES_ROWS if isinstance(estimator, DenoisingAutoencoder) else {}
 
 
+class _UserNet(torch.nn.Module):
+    """A user's network, as a factory builds it (see _architectures.Factory)."""
+
+    def __init__(self, n_features, n_components):
+        super().__init__()
+        self.encoder = torch.nn.Sequential(
+            torch.nn.Linear(n_features, 8),
+            torch.nn.ReLU(),
+            torch.nn.Linear(8, n_components),
+        )
+        self.decoder = torch.nn.Linear(n_components, n_features)
+
+    def forward(self, x):
+        code = self.encoder(x)
+        return self.decoder(code), code
+
+
+def user_network(n_features, n_components):
+    return _UserNet(n_features, n_components)
+
+
 FAST = [
     AutoencoderTransformer(max_iter=5),
+    AutoencoderTransformer(max_iter=5, network=user_network),
     DenoisingAutoencoder(max_iter=5),
     DenoisingAutoencoder(max_iter=5, noise="salt_pepper"),
     AutoencoderOutlierDetector(max_iter=5),

@@ -10,7 +10,7 @@ import torch
 from sklearn.exceptions import ConvergenceWarning
 
 import sklearn_ae
-from sklearn_ae import AutoencoderTransformer, DenoisingAutoencoder
+from sklearn_ae import AutoencoderTransformer, Conv, DenoisingAutoencoder
 from sklearn_ae._noise import Corruption
 
 
@@ -150,10 +150,8 @@ def test_conv_trains_on_tiny_images(pixels, upsampling):
     with _quiet():
         ae = AutoencoderTransformer(
             8,
-            network="conv",
+            network=Conv(channels=(8, 16), upsampling=upsampling),
             input_shape=(1, 8, 8),
-            conv_channels=(8, 16),
-            upsampling=upsampling,
             max_iter=15,
             tol=0,
             random_state=0,
@@ -165,9 +163,7 @@ def test_conv_trains_on_tiny_images(pixels, upsampling):
 
 def test_conv_accepts_image_arrays(pixels):
     images = pixels.reshape(-1, 8, 8)
-    kw = dict(
-        n_components=3, network="conv", conv_channels=(4,), max_iter=2, random_state=0
-    )
+    kw = dict(n_components=3, network=Conv(channels=(4,)), max_iter=2, random_state=0)
     with _quiet():
         gray = AutoencoderTransformer(**kw).fit(images)
         last = AutoencoderTransformer(**kw).fit(images[..., None])
@@ -187,7 +183,7 @@ def test_conv_accepts_image_arrays(pixels):
     [
         ({"input_shape": (1, 10, 10)}, (20, 64), r"implies 100 features, but X has 64"),
         (
-            {"input_shape": (1, 4, 16), "conv_channels": (4, 4, 4)},
+            {"input_shape": (1, 4, 16), "network": Conv(channels=(4, 4, 4))},
             (20, 64),
             r"divisible by 8 to pool evenly through 3 conv blocks, but they are 4 x 16",
         ),
@@ -199,13 +195,13 @@ def test_conv_accepts_image_arrays(pixels):
 def test_conv_shape_errors_name_the_numbers(params, X_shape, match):
     X = np.random.RandomState(0).uniform(size=X_shape)
     with pytest.raises(ValueError, match=match):
-        AutoencoderTransformer(network="conv", **params).fit(X)
+        AutoencoderTransformer(**{"network": "conv", **params}).fit(X)
 
 
 def test_conv_pickles(pixels):
     with _quiet():
         ae = AutoencoderTransformer(
-            2, network="conv", input_shape=(1, 8, 8), conv_channels=(4,), max_iter=2
+            2, network=Conv(channels=(4,)), input_shape=(1, 8, 8), max_iter=2
         ).fit(pixels)
     loaded = pickle.loads(pickle.dumps(ae))
     np.testing.assert_array_equal(loaded.transform(pixels), ae.transform(pixels))

@@ -13,7 +13,12 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_ae import AutoencoderTransformer, DenoisingAutoencoder, sliding_windows
+from sklearn_ae import (
+    AutoencoderTransformer,
+    Conv,
+    DenoisingAutoencoder,
+    sliding_windows,
+)
 from sklearn_ae.plotting import (
     LatentSpaceDisplay,
     LossCurveDisplay,
@@ -221,7 +226,7 @@ def test_reconstruction_colour_outputs_of_gray_inputs():
 def test_reconstruction_reads_the_shape_of_conv_and_recurrent_estimators(sample):
     conv = _fit(
         AutoencoderTransformer(
-            network="conv", input_shape=(1, 8, 8), conv_channels=(4,), max_iter=1
+            network=Conv(channels=(4,)), input_shape=(1, 8, 8), max_iter=1
         ),
         sample[0][:100],
     )

@@ -10,6 +10,7 @@ from sklearn_ae import (
     AutoencoderOutlierDetector,
     AutoencoderTransformer,
     DenoisingAutoencoder,
+    Recurrent,
     load,
     sliding_windows,
 )
@@ -111,7 +112,11 @@ def test_wrong_input_shape_errors(sine_windows, input_shape, match):
 # ------------------------------------------------------------------ training
 @pytest.mark.parametrize("cell, module", [("lstm", nn.LSTM), ("gru", nn.GRU)])
 def test_cells_learn_sequences(sine_windows, lstm, cell, module):
-    ae = lstm if cell == "lstm" else _recurrent(cell=cell).fit(sine_windows)
+    ae = (
+        lstm
+        if cell == "lstm"
+        else _recurrent(network=Recurrent(cell=cell)).fit(sine_windows)
+    )
     assert isinstance(ae.encoder_.rnns[0], module)
     assert isinstance(ae.decoder_.rnns[0], module)
     assert ae.input_shape_ == (WINDOW, 2)
@@ -179,9 +184,8 @@ def test_recurrent_sparse_codes(sine_windows):
 
 def test_recurrent_outlier_detector(sine_windows):
     detector = AutoencoderOutlierDetector(
-        network="recurrent",
+        network=Recurrent(cell="gru"),
         input_shape=(WINDOW, 2),
-        cell="gru",
         hidden_layer_sizes=(16,),
         learning_rate_init=1e-2,
         max_iter=10,

@@ -9,7 +9,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 
 import sklearn_ae
-from sklearn_ae import AutoencoderRegressor
+from sklearn_ae import AutoencoderRegressor, Conv
 from sklearn_ae._noise import Corruption
 
 
@@ -50,8 +50,8 @@ def test_fit_requires_y(pairs):
 
 def test_noise_corrupts_inputs_only_when_asked(pairs):
     X, Y = pairs
-    assert AutoencoderRegressor()._recipe(X).corrupt is None
-    recipe = AutoencoderRegressor(noise="masking", noise_level=0.3)._recipe(X)
+    assert AutoencoderRegressor()._recipe().corrupt is None
+    recipe = AutoencoderRegressor(noise="masking", noise_level=0.3)._recipe()
     assert isinstance(recipe.corrupt, Corruption) and recipe.corrupt.level == 0.3
 
 
@@ -82,7 +82,7 @@ def test_conv_colorization_pairs_gray_with_colour():
     gray = colour.mean(axis=3)
     with _quiet():
         reg = AutoencoderRegressor(
-            8, network="conv", conv_channels=(4, 8), max_iter=3, random_state=0
+            8, network=Conv(channels=(4, 8)), max_iter=3, random_state=0
         ).fit(gray, colour)
     assert reg.predict(gray).shape == (40, 3 * 8 * 8)
     assert np.isfinite(reg.score(gray, colour))

@@ -1,6 +1,7 @@
 """Bad input and interrupted training: a clear error or finite results."""
 
 import warnings
+import weakref
 
 import numpy as np
 import pytest
@@ -8,7 +9,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.model_selection import GridSearchCV
-from skorch.callbacks import Callback
 
 from sklearn_ae import AutoencoderTransformer, _training
 
@@ -83,19 +83,24 @@ def test_transform_far_outside_training_range_is_not_silent():
         ae.transform(np.full((2, 3), 1e20))
 
 
-class _InterruptAt(Callback):
-    """Raises KeyboardInterrupt (a Ctrl-C) at the end of epoch ``epoch``, or
-    after the first batch with ``epoch=0``."""
+class _CtrlC:
+    """A Ctrl-C: raises KeyboardInterrupt from inside the network's forward
+    pass (not from a callback, which would end training as early stopping
+    does), at the first training batch after ``epoch`` complete epochs, or
+    at the second training batch with ``epoch=0``."""
 
-    def __init__(self, epoch):
-        self.epoch = epoch
+    def __init__(self, net, epoch):
+        # A weak reference: the module (which holds this hook) is copied and
+        # pickled without the net.
+        self.net, self.epoch, self.calls = weakref.ref(net), epoch, 0
 
-    def on_batch_end(self, net, **kwargs):
-        if self.epoch == 0:
+    def __call__(self, module, args):
+        if not module.training:
+            return
+        self.calls += 1
+        if self.epoch == 0 and self.calls == 2:
             raise KeyboardInterrupt
-
-    def on_epoch_end(self, net, **kwargs):
-        if len(net.history) == self.epoch:
+        if self.epoch and len(self.net().history) == self.epoch + 1:
             raise KeyboardInterrupt
 
 
@@ -107,7 +112,7 @@ def interrupt_at(monkeypatch):
     def patch(epoch):
         def build_with_interrupt(*args, **kwargs):
             net = build_net(*args, **kwargs)
-            net.callbacks = list(net.callbacks) + [("interrupt", _InterruptAt(epoch))]
+            net.module.register_forward_pre_hook(_CtrlC(net, epoch))
             return net
 
         monkeypatch.setattr(_training, "build_net", build_with_interrupt)

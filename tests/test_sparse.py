@@ -5,7 +5,7 @@ import pytest
 import torch
 from sklearn.utils._param_validation import InvalidParameterError
 
-from sklearn_ae import AutoencoderTransformer, DenoisingAutoencoder
+from sklearn_ae import AutoencoderTransformer, Conv, DenoisingAutoencoder
 from sklearn_ae._losses import SparsityPenalty
 
 # Short training runs on purpose.
@@ -126,9 +126,8 @@ def test_sparse_denoiser(pixels):
 def test_sparse_conv(pixels):
     ae = AutoencoderTransformer(
         8,
-        network="conv",
+        network=Conv(channels=(4,)),
         input_shape=(1, 8, 8),
-        conv_channels=(4,),
         sparsity="kl",
         max_iter=2,
         random_state=0,

@@ -16,7 +16,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_ae import AutoencoderTransformer
+from sklearn_ae import AutoencoderTransformer, Conv
 
 
 @pytest.fixture(scope="module")
@@ -401,7 +401,7 @@ def test_nan_rows_fit_transform_and_score(sample):
 def test_nan_only_for_the_dense_network(sample):
     X = sample[0][:50].reshape(50, 1, 8, 8).copy()
     X[0, 0, 0, 0] = np.nan
-    ae = AutoencoderTransformer(4, network="conv", conv_channels=(4,), max_iter=2)
+    ae = AutoencoderTransformer(4, network=Conv(channels=(4,)), max_iter=2)
     assert not ae.__sklearn_tags__().input_tags.allow_nan
     with pytest.raises(ValueError, match="network='conv' cannot take missing"):
         ae.fit(X)

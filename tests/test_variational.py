@@ -8,7 +8,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.mixture import GaussianMixture
 from sklearn.utils._param_validation import InvalidParameterError
 
-from sklearn_ae import VariationalAutoencoder, load
+from sklearn_ae import Conv, VariationalAutoencoder, load
 
 # Short training runs on purpose.
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -162,7 +162,7 @@ def test_partial_fit_updates_noise_variance(digits):
 @pytest.mark.parametrize(
     "params",
     [
-        {"network": "conv", "input_shape": (1, 8, 8), "conv_channels": (4,)},
+        {"network": Conv(channels=(4,)), "input_shape": (1, 8, 8)},
         {"network": "recurrent", "input_shape": (8, 8), "hidden_layer_sizes": (8,)},
     ],
 )

@@ -517,11 +517,11 @@ images of shape (n_samples, H, W) or (n_samples, H, W, C)
             raise ValueError(f"method={method!r} must be one of {_METHODS}.")
         final = _final_estimator(estimator)
         fitted_shape = getattr(final, "input_shape_", None)
-        network = getattr(final, "network", None)
         if image_shape is None and sequence_shape is None and fitted_shape:
-            if network == "conv":
+            # (C, H, W) images, (window, n_channels) sequences.
+            if len(fitted_shape) == 3:
                 image_shape = fitted_shape
-            elif network == "recurrent":
+            elif len(fitted_shape) == 2:
                 sequence_shape = fitted_shape
         is_images = image_shape is not None or getattr(X, "ndim", 2) > 2
         if indices is None:
