@@ -637,7 +637,7 @@ class Factory(NetworkKind):
         return Conv.flatten(self, X, reset=reset, name=name)
 
     def statistics(self, X, Y, n_components, seed):
-        return {"probe": torch.as_tensor(X[:2], dtype=torch.float32)}
+        return {"probe": torch.tensor(np.array(X[:2], dtype=np.float32))}
 
     def build(self, n_features, n_outputs, k, encoder_outputs, stats=None):
         name = _callable_name(self.factory)

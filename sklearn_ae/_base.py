@@ -149,7 +149,7 @@ class _BaseAutoencoder(BaseEstimator):
     )
 
     # output_activation="auto" on a dense network: a sigmoid when every
-    # training target lies in [0, 1] (see _Architecture.output_for).
+    # training target lies in [0, 1] (see NetworkKind.output_for).
     _sigmoid_for_unit_range = True
 
     def __init_subclass__(cls, **kwargs):
