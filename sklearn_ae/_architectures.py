@@ -43,6 +43,7 @@ from sklearn_ae._networks import (
     DenseEncoder,
     EnsembleDecoder,
     EnsembleEncoder,
+    MissingAsMean,
     RecurrentDecoder,
     RecurrentEncoder,
 )
@@ -609,10 +610,13 @@ class Factory(NetworkKind):
     """A user's network: ``factory(n_features_in, n_components)`` returns a
     ``torch.nn.Module`` with ``encoder`` and ``decoder`` submodules whose
     ``forward(x)`` returns ``(output, code)``. Checked when it is built
-    (:meth:`build_from_data`): its code width, its output's shape."""
+    (:meth:`build_from_data`): its code width, its output's shape. A missing
+    entry (NaN) enters it as its column's mean (:class:`MissingAsMean`), and
+    the loss skips it, as with the dense network."""
 
     # Saved as the factory's import path, loaded only when trusted.
     saved_by_name = False
+    takes_missing = True
 
     def __init__(self, factory):
         self.factory = factory
@@ -637,7 +641,10 @@ class Factory(NetworkKind):
         return Conv.flatten(self, X, reset=reset, name=name)
 
     def statistics(self, X, Y, n_components, seed):
-        return {"probe": torch.tensor(np.array(X[:2], dtype=np.float32))}
+        return {
+            "x_mean": _nan_mean(X),
+            "probe": torch.tensor(np.array(X[:2], dtype=np.float32)),
+        }
 
     def build(self, n_features, n_outputs, k, encoder_outputs, stats=None):
         name = _callable_name(self.factory)
@@ -669,6 +676,8 @@ class Factory(NetworkKind):
                 "(rows -> codes) and a decoder (codes -> outputs) as "
                 "submodules, and forward(x) must return (output, code)."
             )
+        mean = np.zeros(n_features) if stats is None else stats["x_mean"]
+        module = MissingAsMean(module, _tensor(mean))
         if stats is not None:
             _check_module(module, name, stats["probe"], k, n_outputs)
         return module

@@ -9,6 +9,7 @@ from sklearn.base import TransformerMixin
 from sklearn.utils._missing import is_scalar_nan
 from sklearn.utils.validation import check_is_fitted
 
+from sklearn_ae._architectures import Dense
 from sklearn_ae._base import Recipe, _BaseAutoencoder
 from sklearn_ae._docs import fill_doc
 from sklearn_ae._noise import Corruption
@@ -81,6 +82,11 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
         Seeds weight initialisation, shuffling, the training masks and the
         draws of ``sample_posterior``. The caller's global numpy and torch
         RNG states are untouched.
+    network : "dense", Dense or callable, default="dense"
+        The dense network, whose encoder also reads which entries are
+        missing, or a factory ``f(n_features_in, n_components) ->
+        torch.nn.Module`` of yours (see :ref:`custom_training`): a missing
+        entry enters it as its column's mean.
     {shared parameters}
 
     Attributes
@@ -97,7 +103,7 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
 
     Notes
     -----
-    Only the dense network is used: rows are tables. The estimators that
+    Rows are tables: the dense network or one of yours. The estimators that
     reduce or score rows (:class:`AutoencoderTransformer`,
     :class:`AutoencoderOutlierDetector`) also take NaN directly; this one
     returns the completed table.
@@ -132,6 +138,7 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
             StrOptions({"auto"}),
             Interval(Integral, 1, None, closed="left"),
         ],
+        "network": [StrOptions({"dense"}), Dense, callable],
     }
 
     _fitted_attributes = (
@@ -145,8 +152,7 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
     )
 
     # Fixed for an imputer, so not hyperparameters; the base reads them.
-    # Tables only: the dense network, trained on squared errors.
-    network = "dense"
+    # Tables only, trained on squared errors.
     input_shape = None
     loss = "mse"
     output_activation = "identity"
@@ -181,6 +187,7 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
         random_state=None,
         verbose=0,
         callbacks=None,
+        network="dense",
     ):
         assign_params(self, locals())
 

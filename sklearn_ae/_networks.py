@@ -240,6 +240,33 @@ class Autoencoder(nn.Module):
         return self.decoder(z), z
 
 
+class FillMissing(nn.Module):
+    """Missing entries (NaN) of a batch of rows -> their column's ``mean``."""
+
+    def __init__(self, mean: torch.Tensor):
+        super().__init__()
+        self.register_buffer("mean", mean)
+
+    def forward(self, x):
+        return torch.where(torch.isnan(x), self.mean.to(x.dtype), x)
+
+
+class MissingAsMean(nn.Module):
+    """A user's module (``encoder``, ``decoder``, ``forward -> (output,
+    code)``) whose input's missing entries (NaN) enter as their column's
+    mean: its ``encoder`` and ``forward`` fill them first."""
+
+    def __init__(self, module: nn.Module, mean: torch.Tensor):
+        super().__init__()
+        self.fill = FillMissing(mean)
+        self.module = module
+        self.encoder = nn.Sequential(self.fill, module.encoder)
+        self.decoder = module.decoder
+
+    def forward(self, x):
+        return self.module(self.fill(x))
+
+
 class ConvEncoder(nn.Module):
     """Flat rows viewed as ``input_shape`` images -> code.
 

@@ -280,8 +280,13 @@ class SmallNet(torch.nn.Module):
         return self.decoder(z), z
 
 
+# The networks small_net built, in order.
+_BUILT = []
+
+
 def small_net(n_features, n_components):
-    return SmallNet(n_features, n_components)
+    _BUILT.append(SmallNet(n_features, n_components))
+    return _BUILT[-1]
 
 
 def _no_decoder(n_features, n_components):
@@ -331,9 +336,12 @@ def test_estimators_train_a_users_network(X, make):
         AutoencoderClassifier: np.where(np.arange(len(X)) % 4, -1, X[:, 0] > 0),
     }.get(type(estimator))
     estimator.set_params(max_iter=20, learning_rate_init=1e-2, random_state=0)
+    _BUILT.clear()
     _fit_quietly(estimator, X, *([] if y is None else [y]))
-    encoders = getattr(estimator.encoder_, "members", [estimator.encoder_])
-    assert all(type(e) is torch.nn.Sequential for e in encoders)
+    # The decoders trained are those of the networks the factory built.
+    decoders = getattr(estimator.decoder_, "members", [estimator.decoder_])
+    built = {id(net.decoder) for net in _BUILT}
+    assert decoders and all(id(decoder) in built for decoder in decoders)
     assert estimator.loss_curve_[-1] < estimator.loss_curve_[0]
     if hasattr(estimator, "transform"):
         assert estimator.transform(X).shape == (len(X), 2)
@@ -359,11 +367,36 @@ def test_variational_autoencoder_says_it_needs_its_own_encoder(X):
         VariationalAutoencoder(2, network=small_net, max_iter=1).fit(X)
 
 
-def test_users_network_refuses_missing_values(X):
-    X = X.copy()
-    X[0, 0] = np.nan
-    with pytest.raises(ValueError, match="small_net cannot take missing values"):
-        AutoencoderTransformer(2, network=small_net, max_iter=1).fit(X)
+def test_users_network_sees_missing_values_as_column_means(X):
+    X_missing = X.copy()
+    X_missing[::4, 0] = np.nan
+    ae = _fit_quietly(
+        AutoencoderTransformer(2, network=small_net, max_iter=3, random_state=0),
+        X_missing,
+    )
+    filled = X_missing.copy()
+    filled[::4, 0] = np.nanmean(X_missing[:, 0])
+    np.testing.assert_allclose(
+        ae.transform(X_missing), ae.transform(filled), rtol=1e-5, atol=1e-6
+    )
+
+
+def test_imputer_trains_a_users_network(X):
+    X_missing = X.copy()
+    hidden = np.random.RandomState(0).uniform(size=X.shape) < 0.1
+    X_missing[hidden] = np.nan
+    imputer = _fit_quietly(
+        AutoencoderImputer(
+            network=small_net, learning_rate_init=1e-2, max_iter=30, random_state=0
+        ),
+        X_missing,
+    )
+    filled = imputer.transform(X_missing)
+    np.testing.assert_array_equal(filled[~hidden], X[~hidden])
+    # Better than the column means on the hidden entries.
+    means = np.broadcast_to(np.nanmean(X_missing, axis=0), X.shape)
+    error = np.mean((filled[hidden] - X[hidden]) ** 2)
+    assert error < 0.8 * np.mean((means[hidden] - X[hidden]) ** 2)
 
 
 def test_users_network_pickles(X):
