@@ -223,6 +223,12 @@ class DenseDecoder(nn.Module):
 def with_sigmoid_code(member, k):
     """``member`` (an :class:`Autoencoder`) with its code squashed into [0, 1]:
     each unit's batch mean is then a firing rate (the KL sparsity penalty)."""
+    if type(member) is not Autoencoder:  # a user's network runs its own forward
+        raise ValueError(
+            "sparsity='kl' passes the code of a built-in network through a "
+            "sigmoid; a network of yours keeps its own forward. End its encoder "
+            "with a sigmoid and use sparsity='l1', or use a built-in network."
+        )
     member.encoder = nn.Sequential(member.encoder, Sigmoid())
     return member
 

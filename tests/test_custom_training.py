@@ -362,6 +362,11 @@ def test_bad_networks_are_refused_at_fit(X, factory, error, match):
         AutoencoderTransformer(2, network=factory, max_iter=1).fit(X)
 
 
+def test_kl_sparsity_is_refused_with_a_users_network(X):
+    with pytest.raises(ValueError, match="sparsity='kl' passes the code"):
+        AutoencoderTransformer(2, network=small_net, sparsity="kl").fit(X)
+
+
 def test_variational_autoencoder_says_it_needs_its_own_encoder(X):
     with pytest.raises(ValueError, match="a mean and a log-variance"):
         VariationalAutoencoder(2, network=small_net, max_iter=1).fit(X)
