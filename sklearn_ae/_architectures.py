@@ -153,7 +153,8 @@ class NetworkKind(BaseEstimator):
         if not self.takes_missing and np.isnan(values).any():
             raise ValueError(
                 f"Input X contains NaN, but network={self!r} cannot take "
-                "missing values: only the dense network can (a NaN entry then "
+                "missing values: only the dense network and a network of yours "
+                "can (a NaN entry then "
                 "enters as its column's mean and the loss skips it). Impute "
                 "first, e.g. with sklearn_ae.AutoencoderImputer or "
                 "sklearn.impute.SimpleImputer."

@@ -403,7 +403,9 @@ def test_nan_only_for_the_dense_network(sample):
     X[0, 0, 0, 0] = np.nan
     ae = AutoencoderTransformer(4, network=Conv(channels=(4,)), max_iter=2)
     assert not ae.__sklearn_tags__().input_tags.allow_nan
-    with pytest.raises(ValueError, match="network='conv' cannot take missing"):
+    with pytest.raises(
+        ValueError, match=r"network=Conv\(channels=\(4,\)\) cannot take"
+    ):
         ae.fit(X)
 
 
