@@ -260,6 +260,10 @@ class AutoencoderClassifier(
             curves += self.loss_curve_
             scores += self.validation_scores_ or []
             start = self._net.module_.state_dict()
+            if self._interrupted:
+                # Ctrl-C: no later phase runs, and ``fit_method`` passes the
+                # interruption on to the caller.
+                break
         del self._phase
         self.loss_curve_ = curves
         if self.validation_scores_ is not None:

@@ -190,3 +190,34 @@ def test_labels_spread_again_over_the_fine_tuned_codes(digits, monkeypatch):
     AutoencoderClassifier(max_iter=4, pseudo_labels=False).fit(X, y_partial)
     AutoencoderClassifier(max_iter=4, random_state=0).fit(X, y)
     assert seen == []
+
+
+def test_ctrl_c_in_a_phase_reaches_the_caller(digits, monkeypatch):
+    # A Ctrl-C during pre-training ends the fit: no later phase runs, and the
+    # KeyboardInterrupt reaches the caller, as for the other estimators.
+    from skorch.callbacks import Callback
+
+    from sklearn_ae import _training
+
+    class InterruptAtSecondEpoch(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            if len(net.history) == 2:
+                raise KeyboardInterrupt
+
+    build_net, phases = _training.build_net, []
+
+    def build_with_interrupt(*args, **kwargs):
+        net = build_net(*args, **kwargs)
+        if not phases:
+            net.callbacks = [*net.callbacks, ("ctrl_c", InterruptAtSecondEpoch())]
+        phases.append(net)
+        return net
+
+    monkeypatch.setattr(_training, "build_net", build_with_interrupt)
+    X, y = digits[0][:200], digits[1][:200].copy()
+    y[50:] = -1
+    clf = AutoencoderClassifier(8, max_iter=20, random_state=0)
+    with pytest.raises(KeyboardInterrupt, match="interrupted after 2 epochs"):
+        clf.fit(X, y)
+    assert len(phases) == 1
+    assert clf.n_iter_ == 2
