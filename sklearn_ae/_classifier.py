@@ -76,7 +76,10 @@ class AutoencoderClassifier(
 
     :meth:`predict_proba` is the softmax of the head, :meth:`transform`
     gives the fine-tuned codes. When every row is labelled the classes may
-    be any labels (strings included).
+    be any labels (strings included); string labels with unlabelled rows go
+    in an object array or a pandas Series, the integer -1 marking those
+    rows (a string array would turn the -1 into the string ``'-1'``, and is
+    refused).
 
     Read more in :ref:`semi_supervised`.
 
@@ -226,6 +229,7 @@ class AutoencoderClassifier(
         X = self._validate_X(X, reset=True)
         y = column_or_1d(np.asarray(y), warn=True)
         check_consistent_length(X, y)
+        _check_labels(y)
         labelled = ~_unlabelled(y)
         if not labelled.any():
             raise ValueError(
@@ -421,6 +425,21 @@ class AutoencoderClassifier(
         tags.target_tags.required = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+def _check_labels(y):
+    """Refuse labels whose unlabelled rows cannot be told apart."""
+    if y.dtype.kind in "US" and (y.astype(str) == "-1").any():
+        # numpy turns a list such as ["cat", -1] into strings: the -1 that
+        # marks an unlabelled row became a class named "-1".
+        raise ValueError(
+            f"y holds the string '-1' in {(y.astype(str) == '-1').sum()} rows of "
+            f"a string array (dtype {y.dtype}): numpy turned the -1 that marks "
+            "unlabelled rows into a class name. Pass string labels as an "
+            "object array, np.array(labels, dtype=object), or a pandas Series, "
+            "with the integer -1 for unlabelled rows (as scikit-learn's "
+            "SelfTrainingClassifier asks)."
+        )
 
 
 def _unlabelled(y):

@@ -221,3 +221,20 @@ def test_ctrl_c_in_a_phase_reaches_the_caller(digits, monkeypatch):
         clf.fit(X, y)
     assert len(phases) == 1
     assert clf.n_iter_ == 2
+
+
+@pytest.mark.parametrize("as_array", [list, np.array])
+def test_minus_one_among_string_labels_is_refused_with_how_to_pass_it(digits, as_array):
+    # numpy turns [..., "emu", -1] into strings, -1 into "-1": a class, not an
+    # unlabelled row. Refused as scikit-learn's SelfTrainingClassifier does.
+    X = digits[0][:60]
+    y = as_array(["cat", "dog", "emu", -1] * 15)
+    with pytest.raises(ValueError, match=r"the string '-1'.*dtype=object"):
+        AutoencoderClassifier(max_iter=2).fit(X, y)
+    # The ways that message gives work: -1 marks the unlabelled rows.
+    for labels in (
+        np.array(["cat", "dog", "emu", -1] * 15, dtype=object),
+        pd.Series(["cat", "dog", "emu", -1] * 15),
+    ):
+        clf = AutoencoderClassifier(max_iter=2, random_state=0).fit(X, labels)
+        assert list(clf.classes_) == ["cat", "dog", "emu"]
