@@ -25,7 +25,7 @@ from sklearn_ae._losses import ReconstructionAndCrossEntropy
 from sklearn_ae._networks import ClassifierAutoencoder
 from sklearn_ae._noise import NOISE_KINDS, corruption_for
 from sklearn_ae._sklearn_compat import Interval, StrOptions
-from sklearn_ae._utils import assign_params, fit_method
+from sklearn_ae._utils import assign_params, caller_level, fit_method
 
 # Neighbours of the k-nearest-neighbour graph the pseudo-labels spread over
 # (LabelSpreading's kernel="knn").
@@ -240,6 +240,16 @@ class AutoencoderClassifier(
             )
         check_classification_targets(y[labelled])
         self.classes_, codes = np.unique(y[labelled], return_inverse=True)
+        if len(self.classes_) < 2:
+            warnings.warn(
+                f"Only one class ({self.classes_.tolist()[0]!r}) is labelled, in "
+                f"{labelled.sum()} of {len(y)} rows: the classifier predicts it "
+                "for every row. y == -1 marks an unlabelled row, not a class "
+                "(labels in {-1, 1} leave one class); label rows of at least "
+                "two classes.",
+                UserWarning,
+                stacklevel=caller_level(),
+            )
         weights = np.zeros((len(y), len(self.classes_)))
         weights[np.flatnonzero(labelled), codes] = 1.0
         validation_rows = np.flatnonzero(labelled) if self.early_stopping else None
@@ -429,6 +439,18 @@ class AutoencoderClassifier(
 
 def _check_labels(y):
     """Refuse labels whose unlabelled rows cannot be told apart."""
+    if y.dtype.kind == "f":
+        missing = np.isnan(y)
+    elif y.dtype.kind == "O":
+        missing = np.array([isinstance(v, Real) and v != v for v in y], dtype=bool)
+    else:
+        missing = np.zeros(len(y), dtype=bool)
+    if missing.any():
+        raise ValueError(
+            f"y holds NaN in {missing.sum()} rows (the first at row "
+            f"{np.flatnonzero(missing)[0]}). Mark unlabelled rows with y == -1 "
+            "(scikit-learn's semi-supervised convention), not NaN."
+        )
     if y.dtype.kind in "US" and (y.astype(str) == "-1").any():
         # numpy turns a list such as ["cat", -1] into strings: the -1 that
         # marks an unlabelled row became a class named "-1".

@@ -1,5 +1,7 @@
 """AutoencoderClassifier: semi-supervised classification with y == -1 unlabelled."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -238,3 +240,23 @@ def test_minus_one_among_string_labels_is_refused_with_how_to_pass_it(digits, as
     ):
         clf = AutoencoderClassifier(max_iter=2, random_state=0).fit(X, labels)
         assert list(clf.classes_) == ["cat", "dog", "emu"]
+
+
+def test_one_labelled_class_warns(digits):
+    # Labels in {-1, +1}: every -1 row is unlabelled, one class is left.
+    X = digits[0][:60]
+    y = np.where(digits[1][:60] % 2 == 0, 1, -1)
+    with pytest.warns(UserWarning, match=r"Only one class \(1\) is labelled"):
+        clf = AutoencoderClassifier(max_iter=2, random_state=0).fit(X, y)
+    assert list(clf.classes_) == [1]
+
+
+@pytest.mark.parametrize("dtype", [float, object])
+def test_nan_labels_are_a_clean_error(digits, dtype):
+    X = digits[0][:60]
+    y = digits[1][:60].astype(float)
+    y[[3, 7]] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"y holds NaN in 2 rows.*y == -1"):
+            AutoencoderClassifier(max_iter=2).fit(X, y.astype(dtype))
