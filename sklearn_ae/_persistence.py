@@ -11,6 +11,7 @@ strings, lists and dicts, so loading executes nothing from the file.
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import torch
@@ -124,11 +125,11 @@ def save(estimator, path):
     torch.save({"meta": json.dumps(meta), "state_dict": state, "arrays": arrays}, path)
 
 
-def _not_ours(path, reason):
+def _not_ours(path, reason=None):
+    because = "" if reason is None else f" ({reason})"
     return ValueError(
-        f"{path!s} is not a model file written by sklearn_ae's save ({reason}). "
-        "Nothing from it was executed. If it is a pickle, only unpickle it if "
-        "you trust its source."
+        f"{path!s} is not a model file written by sklearn_ae's save{because}. "
+        "Nothing from it was executed."
     )
 
 
@@ -162,11 +163,15 @@ def load(path):
     ('AutoencoderTransformer', 64)
     """
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():
+            # e.g. "Detected pickle protocol 4": about a file that is not ours.
+            warnings.simplefilter("ignore", UserWarning)
+            payload = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
         raise
-    except Exception as exc:  # whatever a damaged file makes torch raise
-        raise _not_ours(path, _first_line(exc)) from None
+    except Exception:  # whatever a foreign or damaged file makes torch raise
+        # Not torch's message: it advises weights_only=False, i.e. to unpickle.
+        raise _not_ours(path) from None
     if not (isinstance(payload, dict) and isinstance(payload.get("meta"), str)):
         raise _not_ours(path, "no sklearn_ae metadata")
     try:

@@ -298,3 +298,23 @@ def test_partial_fit_after_an_early_stopping_fit(X):
     n_iter = ae.n_iter_
     ae.partial_fit(X)
     assert ae.n_iter_ == n_iter + 1
+
+
+@pytest.mark.parametrize(
+    "content",
+    [pickle.dumps({"a": 1}, protocol=4), np.random.RandomState(0).bytes(1000)],
+    ids=["pickle", "random bytes"],
+)
+def test_load_of_a_foreign_file_says_only_that_it_is_not_a_model(tmp_path, content):
+    # Neither torch's warning about the pickle protocol nor its advice to
+    # retry with weights_only=False (which would unpickle) reaches the user.
+    path = tmp_path / "foreign.skae"
+    path.write_bytes(content)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError) as error:
+            sklearn_ae.load(path)
+    message = str(error.value)
+    assert "is not a model file written by sklearn_ae's save" in message
+    assert "weights_only" not in message and "unpickl" not in message.lower()
+
