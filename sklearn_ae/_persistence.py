@@ -11,6 +11,7 @@ strings, lists and dicts, so loading executes nothing from the file.
 from __future__ import annotations
 
 import json
+import os
 import warnings
 
 import numpy as np
@@ -122,6 +123,14 @@ def save(estimator, path):
         "fitted": fitted,
     }
     state = {k: v.detach().cpu() for k, v in module.state_dict().items()}
+    if isinstance(path, (str, os.PathLike)):
+        folder = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(folder):
+            # torch.save would raise a RuntimeError after its own check.
+            raise FileNotFoundError(
+                f"Cannot save to {os.fspath(path)!s}: the folder {folder} does "
+                f"not exist. Create it first, e.g. os.makedirs({folder!r})."
+            )
     torch.save({"meta": json.dumps(meta), "state_dict": state, "arrays": arrays}, path)
 
 

@@ -318,3 +318,11 @@ def test_load_of_a_foreign_file_says_only_that_it_is_not_a_model(tmp_path, conte
     assert "is not a model file written by sklearn_ae's save" in message
     assert "weights_only" not in message and "unpickl" not in message.lower()
 
+
+def test_save_into_a_missing_folder_is_a_file_not_found_error(fitted, tmp_path):
+    path = tmp_path / "no" / "such" / "m.skae"
+    with pytest.raises(FileNotFoundError, match=r"folder .*such does not exist"):
+        fitted.save(path)
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        sklearn_ae.save(fitted, str(path))
+    assert not path.parent.exists()
