@@ -23,7 +23,7 @@ from sklearn_ae._base import Recipe, _BaseAutoencoder
 from sklearn_ae._docs import fill_doc
 from sklearn_ae._losses import ReconstructionAndCrossEntropy
 from sklearn_ae._networks import ClassifierAutoencoder
-from sklearn_ae._noise import NOISE_KINDS, corruption_for
+from sklearn_ae._noise import NOISE_KINDS, corruption_for, noise_arrays
 from sklearn_ae._sklearn_compat import Interval, StrOptions
 from sklearn_ae._utils import assign_params, caller_level, fit_method
 
@@ -429,6 +429,11 @@ class AutoencoderClassifier(
             validation_rows=None if phase is None else phase.validation_rows,
             warn_unconverged=False,
         )
+
+    def _fitted_arrays(self):
+        # The head's width, len(classes_), is checked by the weights.
+        arrays = {**super()._fitted_arrays(), **noise_arrays(self)}
+        return {**arrays, "classes_": ((None,), self.classes_.dtype.kind)}
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -8,7 +8,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from sklearn_ae._base import Recipe
 from sklearn_ae._docs import fill_doc
-from sklearn_ae._noise import NOISE_KINDS, corruption_for
+from sklearn_ae._noise import NOISE_KINDS, corruption_for, noise_arrays
 from sklearn_ae._sklearn_compat import Interval, StrOptions
 from sklearn_ae._transformer import AutoencoderTransformer
 from sklearn_ae._utils import assign_params
@@ -137,3 +137,6 @@ class DenoisingAutoencoder(AutoencoderTransformer):
             corrupt=corruption_for(self, X),
             **self._sparsity_parts(),
         )
+
+    def _fitted_arrays(self):
+        return {**super()._fitted_arrays(), **noise_arrays(self)}

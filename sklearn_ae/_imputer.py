@@ -311,6 +311,16 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
             else None,
         )
 
+    def _fitted_arrays(self):
+        n_features = self.n_features_in_
+        return {
+            **super()._fitted_arrays(),
+            "_empty_features": ((n_features,), "b"),
+            "_indicator_features": ((None,), ("i", n_features)),
+            "_fill_spread": ((n_features,), "f"),
+            "_column_range": ((2, n_features), "f"),
+        }
+
     def _measure_spread(self, X_nan, seed):
         """Per feature, the root mean squared error of the fill on observed
         entries hidden as in training (for ``sample_posterior``)."""

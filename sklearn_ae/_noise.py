@@ -94,6 +94,13 @@ def corruption_for(estimator, X=None):
     return Corruption(estimator.noise, estimator.noise_level, low, high)
 
 
+def noise_arrays(estimator):
+    """The fitted array ``corruption_for`` sets, as ``_fitted_arrays`` lists it."""
+    if estimator.noise != "salt_pepper":
+        return {}
+    return {"_noise_extremes": ((2, estimator.n_features_in_), "f")}
+
+
 def _column_extremes(X):
     """Per-column minimum and maximum of X (dense or sparse), shape (2, F),
     over the observed entries (NaN is missing; 0 for a column with none)."""

@@ -249,5 +249,6 @@ def _rebuild(meta, payload):
         torch.isfinite(t).all() for t in state.values() if t.is_floating_point()
     ):
         raise _NotOurs("its weights hold NaN or inf")
+    estimator._check_fitted_arrays()
     estimator._restore_network(state)
     return estimator

@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from sklearn_ae._base import Recipe, _BaseAutoencoder
 from sklearn_ae._docs import fill_doc
-from sklearn_ae._noise import NOISE_KINDS, corruption_for
+from sklearn_ae._noise import NOISE_KINDS, corruption_for, noise_arrays
 from sklearn_ae._sklearn_compat import Interval, StrOptions
 from sklearn_ae._utils import assign_params, check_float32_range, fit_method
 
@@ -199,6 +199,9 @@ class AutoencoderRegressor(RegressorMixin, _BaseAutoencoder):
         return Recipe(
             widths=(self.n_components,), loss=self.loss, corrupt=corruption_for(self, X)
         )
+
+    def _fitted_arrays(self):
+        return {**super()._fitted_arrays(), **noise_arrays(self)}
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
