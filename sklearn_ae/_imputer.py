@@ -2,6 +2,7 @@
 
 # License: BSD 3 clause
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -20,6 +21,7 @@ from sklearn_ae._sklearn_compat import (
 )
 from sklearn_ae._utils import (
     assign_params,
+    caller_level,
     check_float32_range,
     derive_seed,
     fit_method,
@@ -68,7 +70,8 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
         missing values at fit, 1.0 where the entry was missing).
     keep_empty_features : bool, default=False
         Keep features with no observed value at fit in the output, their
-        missing entries imputed with 0; by default they are dropped.
+        missing entries imputed with 0; by default they are dropped, with a
+        warning.
     mask_fraction : float, default=0.25
         Share of the observed entries hidden from the network's input each
         epoch during training, in [0, 1).
@@ -202,6 +205,15 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
         X, missing = self._validate_input(X, reset=True)
         observed_count = (~missing).sum(axis=0)
         self._empty_features = observed_count == 0
+        if self._empty_features.any() and not self.keep_empty_features:
+            warnings.warn(
+                "Skipping features without any observed values: "
+                f"{np.flatnonzero(self._empty_features)}. They are dropped from "
+                "the output; pass keep_empty_features=True to keep them "
+                "(imputed with 0).",
+                UserWarning,
+                stacklevel=caller_level(),
+            )
         self._indicator_features = np.flatnonzero(missing.any(axis=0))
         X_nan = np.where(missing, np.nan, X)
         # A feature with no observed value trains as a constant 0 column.

@@ -1,8 +1,11 @@
 """AutoencoderImputer: IterativeImputer's contract, and imputation quality."""
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.datasets import load_breast_cancer
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
@@ -140,3 +143,19 @@ def test_imputer_save_load_round_trip(table, tmp_path):
     loaded = load(path)
     assert isinstance(loaded, AutoencoderImputer)
     assert np.array_equal(loaded.transform(X_masked), imputer.transform(X_masked))
+
+
+def test_imputer_warns_when_it_drops_empty_features(table):
+    _, X_masked, _ = table
+    X_masked = X_masked[:, :6].copy()
+    X_masked[:, [2, 4]] = np.nan
+    # IterativeImputer's (SimpleImputer's) words.
+    with pytest.warns(
+        UserWarning, match=r"Skipping features without any observed values: \[2 4\]"
+    ):
+        imputer = AutoencoderImputer(**FAST).fit(X_masked)
+    assert imputer.transform(X_masked).shape == (len(X_masked), 4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        AutoencoderImputer(keep_empty_features=True, **FAST).fit(X_masked)
