@@ -2,6 +2,7 @@
 
 # License: BSD 3 clause
 
+import hashlib
 import warnings
 from numbers import Integral, Real
 
@@ -64,7 +65,9 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
     sample_posterior : bool, default=False
         Impute a random draw of the predictive distribution rather than its
         centre (for multiple imputation). The draw is fixed by the fitted
-        model: ``transform`` of the same rows gives the same draw.
+        model and the row: each row's draw is seeded by ``random_state`` and
+        the row's own values, so a row gets the same draw alone or in any
+        batch (and identical rows get identical draws).
     add_indicator : bool, default=False
         Append a missing-value indicator (one column per feature that had
         missing values at fit, 1.0 where the entry was missing).
@@ -254,8 +257,7 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
         )
         fill = self._reconstruct(X_nan)
         if self.sample_posterior:
-            rng = np.random.RandomState(self._draw_seed)
-            noise = rng.standard_normal(fill.shape) * self._fill_spread
+            noise = self._standard_draws(X_nan) * self._fill_spread
             low, high = self._column_range
             fill = np.clip(fill + noise, low, high).astype(X.dtype, copy=False)
         # Observed entries are copied, never recomputed: bit for bit.
@@ -332,6 +334,23 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
             "_fill_spread": ((n_features,), "f"),
             "_column_range": ((2, n_features), "f"),
         }
+
+    def _standard_draws(self, X_nan):
+        """Standard normal noise for each entry of the rows with a missing one.
+
+        Each row's noise is seeded by ``random_state`` and the row itself (its
+        observed values and where they are missing), not by its position: a
+        row gets the same draw alone or in any batch.
+        """
+        noise = np.zeros(X_nan.shape)
+        rows = np.ascontiguousarray(X_nan, dtype=np.float64)
+        for i in np.flatnonzero(np.isnan(rows).any(axis=1)):
+            digest = hashlib.blake2b(rows[i].tobytes(), digest_size=8).digest()
+            rng = np.random.default_rng(
+                [self._draw_seed, int.from_bytes(digest, "little")]
+            )
+            noise[i] = rng.standard_normal(rows.shape[1])
+        return noise
 
     def _measure_spread(self, X_nan, seed):
         """Per feature, the root mean squared error of the fill on observed

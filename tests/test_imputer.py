@@ -159,3 +159,22 @@ def test_imputer_warns_when_it_drops_empty_features(table):
         warnings.simplefilter("error", UserWarning)
         warnings.simplefilter("ignore", ConvergenceWarning)
         AutoencoderImputer(keep_empty_features=True, **FAST).fit(X_masked)
+
+
+def test_imputer_sample_posterior_draw_does_not_depend_on_the_batch(table):
+    _, X_masked, hidden = table
+    imputer = AutoencoderImputer(sample_posterior=True, **FAST).fit(X_masked)
+    whole = imputer.transform(X_masked)
+    # Up to rounding: the network's own output for one row and for a batch
+    # may differ in the last bit (a matrix-vector product); draws differed
+    # by up to 3.
+    same = dict(rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(whole[30:], imputer.transform(X_masked[30:]), **same)
+    np.testing.assert_allclose(whole[[7]], imputer.transform(X_masked[[7]]), **same)
+    order = np.random.RandomState(0).permutation(len(X_masked))
+    np.testing.assert_allclose(whole[order], imputer.transform(X_masked[order]), **same)
+    # Still draws: away from the centre, and not the same noise on each row.
+    centre = AutoencoderImputer(**FAST).fit(X_masked).transform(X_masked)
+    noise = (whole - centre)[:, 20]
+    assert np.std(noise[hidden[:, 20]]) > 0.01
+    assert len(np.unique(noise[hidden[:, 20]])) == hidden[:, 20].sum()
