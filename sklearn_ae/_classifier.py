@@ -25,7 +25,12 @@ from sklearn_ae._losses import ReconstructionAndCrossEntropy
 from sklearn_ae._networks import ClassifierAutoencoder
 from sklearn_ae._noise import NOISE_KINDS, corruption_for, noise_arrays
 from sklearn_ae._sklearn_compat import Interval, StrOptions
-from sklearn_ae._utils import assign_params, caller_level, fit_method
+from sklearn_ae._utils import (
+    assign_params,
+    caller_level,
+    fit_method,
+    refuse_fit_params,
+)
 
 # Neighbours of the k-nearest-neighbour graph the pseudo-labels spread over
 # (LabelSpreading's kernel="knn").
@@ -204,7 +209,7 @@ class AutoencoderClassifier(
         assign_params(self, locals())
 
     @fit_method
-    def fit(self, X, y):
+    def fit(self, X, y, **fit_params):
         """Pre-train on every row of ``X``, then fine-tune on the labelled ones.
 
         Parameters
@@ -214,12 +219,16 @@ class AutoencoderClassifier(
             also images shaped (n_samples, H, W) or (n_samples, H, W, C)).
         y : array-like of shape (n_samples,)
             Class of each row, ``-1`` for an unlabelled row.
+        **fit_params : dict
+            Not supported: ``sample_weight`` (other than None) raises a
+            TypeError that says how to weight rows instead.
 
         Returns
         -------
         self : object
             Fitted estimator.
         """
+        refuse_fit_params(self, fit_params)
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target "
@@ -286,7 +295,7 @@ class AutoencoderClassifier(
         self.n_iter_ = len(self.loss_curve_)
         return self
 
-    def fit_transform(self, X, y):
+    def fit_transform(self, X, y, **fit_params):
         """Fit on ``X`` and ``y``, then give the fine-tuned codes of ``X``.
 
         Parameters
@@ -295,13 +304,15 @@ class AutoencoderClassifier(
             Training rows, labelled and unlabelled.
         y : array-like of shape (n_samples,)
             Class of each row, ``-1`` for an unlabelled row.
+        **fit_params : dict
+            Not supported, as in :meth:`fit`.
 
         Returns
         -------
         X_new : ndarray of shape (n_samples, n_components)
             Codes, in X's float dtype.
         """
-        return self.fit(X, y).transform(X)
+        return self.fit(X, y, **fit_params).transform(X)
 
     def predict_proba(self, X):
         """Probability of each class for each row.

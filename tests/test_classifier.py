@@ -260,3 +260,11 @@ def test_nan_labels_are_a_clean_error(digits, dtype):
         warnings.simplefilter("error")
         with pytest.raises(ValueError, match=r"y holds NaN in 2 rows.*y == -1"):
             AutoencoderClassifier(max_iter=2).fit(X, y.astype(dtype))
+
+
+def test_sample_weight_is_refused_with_what_to_do_instead(digits):
+    X, y = digits[0][:60], digits[1][:60]
+    with pytest.raises(TypeError, match=r"does not support sample_weight.*repeat"):
+        AutoencoderClassifier(max_iter=2).fit(X, y, sample_weight=np.ones(60))
+    with pytest.raises(TypeError, match="does not support sample_weight"):
+        AutoencoderClassifier(max_iter=2).fit_transform(X, y, sample_weight=np.ones(60))
