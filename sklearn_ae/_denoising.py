@@ -27,6 +27,15 @@ class DenoisingAutoencoder(AutoencoderTransformer):
     rows. To learn a map between paired rows (noisy -> clean, masked ->
     whole, gray -> colour) use :class:`AutoencoderRegressor`.
 
+    Pass ``output_activation="sigmoid"`` when the clean rows lie in [0, 1]
+    (images scaled with ``X / 255``, min-max scaled columns): the restored
+    values then stay in that range, and on scikit-learn's digits the error
+    falls to 0.72 times a tuned kernel PCA's, from 0.84 at the default. The
+    default ``"auto"`` decides from the rows ``fit`` sees: a sigmoid with
+    ``loss="bce"``, or on a dense network when every training value lies in
+    [0, 1], which noisy training rows usually do not. Keep the default for
+    standardised or unbounded data.
+
     Read more in :ref:`restoration`.
 
     Parameters
