@@ -380,6 +380,56 @@ class _BaseAutoencoder(BaseEstimator):
         warnings.warn(message, ConvergenceWarning, stacklevel=caller_level())
 
     # -------------------------------------------------------------- save/load
+    def _fitted_arrays(self):
+        """Shape and dtype kind of each fitted array, from the model's sizes.
+
+        ``{name: (shape, kind)}``, ``None`` in a shape for any length, kind a
+        numpy dtype kind (``"f"``, ``"i"``, ``"b"``, ``"O"``) or ``("i",
+        n)`` for indices below ``n``. ``load`` refuses a file whose arrays
+        differ; a subclass adds its own arrays.
+        """
+        arrays = {}
+        if hasattr(self, "feature_names_in_"):
+            arrays["feature_names_in_"] = ((self.n_features_in_,), "O")
+        return arrays
+
+    def _check_fitted_arrays(self):
+        """Raise ValueError unless every fitted array fits the model (at load:
+        an edited file would give wrong results or fail later)."""
+        for name, (shape, kind) in self._fitted_arrays().items():
+            value = getattr(self, name, None)
+            bound = None
+            if isinstance(kind, tuple):
+                kind, bound = kind
+            expected = "(" + ", ".join("any" if n is None else str(n) for n in shape)
+            expected += ",)" if len(shape) == 1 else ")"
+            if not (
+                isinstance(value, np.ndarray)
+                and value.dtype.kind == kind
+                and value.ndim == len(shape)
+                and all(
+                    n is None or n == m for n, m in zip(shape, value.shape, strict=True)
+                )
+            ):
+                found = (
+                    f"shape {value.shape} and dtype {value.dtype}"
+                    if isinstance(value, np.ndarray)
+                    else f"type {type(value).__name__}"
+                )
+                raise ValueError(
+                    f"the fitted array {name} has {found}, where this "
+                    f"{type(self).__name__} needs shape {expected} and dtype "
+                    f"kind {kind!r}"
+                )
+            if (
+                bound is not None
+                and value.size
+                and not (value.min() >= 0 and value.max() < bound)
+            ):
+                raise ValueError(
+                    f"the fitted array {name} holds indices outside [0, {bound})"
+                )
+
     def _restore_network(self, state_dict):
         """Rebuild the trained network from saved weights (see ``load``): the
         module is built from shapes alone, then every weight and buffer is

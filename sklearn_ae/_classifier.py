@@ -23,10 +23,15 @@ from sklearn_ae._base import Recipe, _BaseAutoencoder
 from sklearn_ae._docs import fill_doc
 from sklearn_ae._losses import ReconstructionAndCrossEntropy
 from sklearn_ae._networks import ClassifierAutoencoder
-from sklearn_ae._noise import NOISE_KINDS, corruption_for, noise_facts
+from sklearn_ae._noise import NOISE_KINDS, corruption_for, noise_arrays, noise_facts
 from sklearn_ae._sklearn_compat import Interval, StrOptions
 from sklearn_ae._training import join_histories
-from sklearn_ae._utils import assign_params, fit_method
+from sklearn_ae._utils import (
+    assign_params,
+    caller_level,
+    fit_method,
+    refuse_fit_params,
+)
 
 # Neighbours of the k-nearest-neighbour graph the pseudo-labels spread over
 # (LabelSpreading's kernel="knn").
@@ -68,7 +73,10 @@ class AutoencoderClassifier(
 
     :meth:`predict_proba` is the softmax of the head, :meth:`transform`
     gives the fine-tuned codes. When every row is labelled the classes may
-    be any labels (strings included).
+    be any labels (strings included); string labels with unlabelled rows go
+    in an object array or a pandas Series, the integer -1 marking those
+    rows (a string array would turn the -1 into the string ``'-1'``, and is
+    refused).
 
     Read more in :ref:`semi_supervised`.
 
@@ -191,7 +199,7 @@ class AutoencoderClassifier(
         assign_params(self, locals())
 
     @fit_method
-    def fit(self, X, y):
+    def fit(self, X, y, **fit_params):
         """Pre-train on every row of ``X``, then fine-tune on the labelled ones.
 
         Parameters
@@ -201,12 +209,16 @@ class AutoencoderClassifier(
             also images shaped (n_samples, H, W) or (n_samples, H, W, C)).
         y : array-like of shape (n_samples,)
             Class of each row, ``-1`` for an unlabelled row.
+        **fit_params : dict
+            Not supported: ``sample_weight`` (other than None) raises a
+            TypeError that says how to weight rows instead.
 
         Returns
         -------
         self : object
             Fitted estimator.
         """
+        refuse_fit_params(self, fit_params)
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target "
@@ -216,6 +228,7 @@ class AutoencoderClassifier(
         X = self._validate_X(X, reset=True)
         y = column_or_1d(np.asarray(y), warn=True)
         check_consistent_length(X, y)
+        _check_labels(y)
         labelled = ~_unlabelled(y)
         if not labelled.any():
             raise ValueError(
@@ -226,6 +239,16 @@ class AutoencoderClassifier(
             )
         check_classification_targets(y[labelled])
         self.classes_, codes = np.unique(y[labelled], return_inverse=True)
+        if len(self.classes_) < 2:
+            warnings.warn(
+                f"Only one class ({self.classes_.tolist()[0]!r}) is labelled, in "
+                f"{labelled.sum()} of {len(y)} rows: the classifier predicts it "
+                "for every row. y == -1 marks an unlabelled row, not a class "
+                "(labels in {-1, 1} leave one class); label rows of at least "
+                "two classes.",
+                UserWarning,
+                stacklevel=caller_level(),
+            )
         weights = np.zeros((len(y), len(self.classes_)))
         weights[np.flatnonzero(labelled), codes] = 1.0
         validation_rows = np.flatnonzero(labelled) if self.early_stopping else None
@@ -262,7 +285,9 @@ class AutoencoderClassifier(
             nets.append(self._net)
             start = self._module.state_dict()
             if interrupted:
-                break  # a Ctrl-C ends the whole fit, not one phase
+                # Ctrl-C: no later phase runs, and ``fit_method`` passes the
+                # interruption on to the caller.
+                break
         join_histories(nets)
         self.loss_curve_ = curves
         if self.validation_scores_ is not None:
@@ -271,7 +296,7 @@ class AutoencoderClassifier(
         self.n_iter_ = len(self.loss_curve_)
         return self
 
-    def fit_transform(self, X, y):
+    def fit_transform(self, X, y, **fit_params):
         """Fit on ``X`` and ``y``, then give the fine-tuned codes of ``X``.
 
         Parameters
@@ -280,13 +305,15 @@ class AutoencoderClassifier(
             Training rows, labelled and unlabelled.
         y : array-like of shape (n_samples,)
             Class of each row, ``-1`` for an unlabelled row.
+        **fit_params : dict
+            Not supported, as in :meth:`fit`.
 
         Returns
         -------
         X_new : ndarray of shape (n_samples, n_components)
             Codes, in X's float dtype.
         """
-        return self.fit(X, y).transform(X)
+        return self.fit(X, y, **fit_params).transform(X)
 
     def predict_proba(self, X):
         """Probability of each class for each row.
@@ -407,6 +434,11 @@ class AutoencoderClassifier(
             warn_unconverged=False,
         )
 
+    def _fitted_arrays(self):
+        # The head's width, len(classes_), is checked by the weights.
+        arrays = {**super()._fitted_arrays(), **noise_arrays(self)}
+        return {**arrays, "classes_": ((None,), self.classes_.dtype.kind)}
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True
@@ -427,6 +459,33 @@ class _ClassifierStart:
         if self.start is not None:
             module.load_state_dict(self.start)
         return module
+
+
+def _check_labels(y):
+    """Refuse labels whose unlabelled rows cannot be told apart."""
+    if y.dtype.kind == "f":
+        missing = np.isnan(y)
+    elif y.dtype.kind == "O":
+        missing = np.array([isinstance(v, Real) and v != v for v in y], dtype=bool)
+    else:
+        missing = np.zeros(len(y), dtype=bool)
+    if missing.any():
+        raise ValueError(
+            f"y holds NaN in {missing.sum()} rows (the first at row "
+            f"{np.flatnonzero(missing)[0]}). Mark unlabelled rows with y == -1 "
+            "(scikit-learn's semi-supervised convention), not NaN."
+        )
+    if y.dtype.kind in "US" and (y.astype(str) == "-1").any():
+        # numpy turns a list such as ["cat", -1] into strings: the -1 that
+        # marks an unlabelled row became a class named "-1".
+        raise ValueError(
+            f"y holds the string '-1' in {(y.astype(str) == '-1').sum()} rows of "
+            f"a string array (dtype {y.dtype}): numpy turned the -1 that marks "
+            "unlabelled rows into a class name. Pass string labels as an "
+            "object array, np.array(labels, dtype=object), or a pandas Series, "
+            "with the integer -1 for unlabelled rows (as scikit-learn's "
+            "SelfTrainingClassifier asks)."
+        )
 
 
 def _unlabelled(y):

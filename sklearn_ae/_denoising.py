@@ -8,7 +8,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from sklearn_ae._base import Recipe
 from sklearn_ae._docs import fill_doc
-from sklearn_ae._noise import NOISE_KINDS, corruption_for, noise_facts
+from sklearn_ae._noise import NOISE_KINDS, corruption_for, noise_arrays, noise_facts
 from sklearn_ae._sklearn_compat import Interval, StrOptions
 from sklearn_ae._transformer import AutoencoderTransformer
 from sklearn_ae._utils import assign_params
@@ -26,6 +26,15 @@ class DenoisingAutoencoder(AutoencoderTransformer):
     corrupted validation rows (the same noise every epoch) against the clean
     rows. To learn a map between paired rows (noisy -> clean, masked ->
     whole, gray -> colour) use :class:`AutoencoderRegressor`.
+
+    Pass ``output_activation="sigmoid"`` when the clean rows lie in [0, 1]
+    (images scaled with ``X / 255``, min-max scaled columns): the restored
+    values then stay in that range, and on scikit-learn's digits the error
+    falls to 0.72 times a tuned kernel PCA's, from 0.84 at the default. The
+    default ``"auto"`` decides from the rows ``fit`` sees: a sigmoid with
+    ``loss="bce"``, or on a dense network when every training value lies in
+    [0, 1], which noisy training rows usually do not. Keep the default for
+    standardised or unbounded data.
 
     Read more in :ref:`restoration`.
 
@@ -138,3 +147,6 @@ class DenoisingAutoencoder(AutoencoderTransformer):
             corrupt=corruption_for(self),
             **self._sparsity_parts(),
         )
+
+    def _fitted_arrays(self):
+        return {**super()._fitted_arrays(), **noise_arrays(self)}

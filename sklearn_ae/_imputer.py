@@ -2,6 +2,8 @@
 
 # License: BSD 3 clause
 
+import hashlib
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -21,6 +23,7 @@ from sklearn_ae._sklearn_compat import (
 )
 from sklearn_ae._utils import (
     assign_params,
+    caller_level,
     check_float32_range,
     derive_seed,
     fit_method,
@@ -63,13 +66,16 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
     sample_posterior : bool, default=False
         Impute a random draw of the predictive distribution rather than its
         centre (for multiple imputation). The draw is fixed by the fitted
-        model: ``transform`` of the same rows gives the same draw.
+        model and the row: each row's draw is seeded by ``random_state`` and
+        the row's own values, so a row gets the same draw alone or in any
+        batch (and identical rows get identical draws).
     add_indicator : bool, default=False
         Append a missing-value indicator (one column per feature that had
         missing values at fit, 1.0 where the entry was missing).
     keep_empty_features : bool, default=False
         Keep features with no observed value at fit in the output, their
-        missing entries imputed with 0; by default they are dropped.
+        missing entries imputed with 0; by default they are dropped, with a
+        warning.
     mask_fraction : float, default=0.25
         Share of the observed entries hidden from the network's input each
         epoch during training, in [0, 1).
@@ -210,6 +216,15 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
         X, missing = self._validate_input(X, reset=True)
         observed_count = (~missing).sum(axis=0)
         self._empty_features = observed_count == 0
+        if self._empty_features.any() and not self.keep_empty_features:
+            warnings.warn(
+                "Skipping features without any observed values: "
+                f"{np.flatnonzero(self._empty_features)}. They are dropped from "
+                "the output; pass keep_empty_features=True to keep them "
+                "(imputed with 0).",
+                UserWarning,
+                stacklevel=caller_level(),
+            )
         self._indicator_features = np.flatnonzero(missing.any(axis=0))
         X_nan = np.where(missing, np.nan, X)
         # A feature with no observed value trains as a constant 0 column.
@@ -250,8 +265,7 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
         )
         fill = self._reconstruct(X_nan)
         if self.sample_posterior:
-            rng = np.random.RandomState(self._draw_seed)
-            noise = rng.standard_normal(fill.shape) * self._fill_spread
+            noise = self._standard_draws(X_nan) * self._fill_spread
             low, high = self._column_range
             fill = np.clip(fill + noise, low, high).astype(X.dtype, copy=False)
         # Observed entries are copied, never recomputed: bit for bit.
@@ -319,6 +333,33 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
             if self.mask_fraction
             else None,
         )
+
+    def _fitted_arrays(self):
+        n_features = self.n_features_in_
+        return {
+            **super()._fitted_arrays(),
+            "_empty_features": ((n_features,), "b"),
+            "_indicator_features": ((None,), ("i", n_features)),
+            "_fill_spread": ((n_features,), "f"),
+            "_column_range": ((2, n_features), "f"),
+        }
+
+    def _standard_draws(self, X_nan):
+        """Standard normal noise for each entry of the rows with a missing one.
+
+        Each row's noise is seeded by ``random_state`` and the row itself (its
+        observed values and where they are missing), not by its position: a
+        row gets the same draw alone or in any batch.
+        """
+        noise = np.zeros(X_nan.shape)
+        rows = np.ascontiguousarray(X_nan, dtype=np.float64)
+        for i in np.flatnonzero(np.isnan(rows).any(axis=1)):
+            digest = hashlib.blake2b(rows[i].tobytes(), digest_size=8).digest()
+            rng = np.random.default_rng(
+                [self._draw_seed, int.from_bytes(digest, "little")]
+            )
+            noise[i] = rng.standard_normal(rows.shape[1])
+        return noise
 
     def _measure_spread(self, X_nan, seed):
         """Per feature, the root mean squared error of the fill on observed

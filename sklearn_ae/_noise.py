@@ -94,6 +94,13 @@ def corruption_for(estimator):
     return Corruption(estimator.noise, estimator.noise_level, low, high)
 
 
+def noise_arrays(estimator):
+    """The fitted array :func:`noise_facts` learns, as ``_fitted_arrays`` lists it."""
+    if estimator.noise != "salt_pepper":
+        return {}
+    return {"_noise_extremes": ((2, estimator.n_features_in_), "f")}
+
+
 def _column_extremes(X):
     """Per-column minimum and maximum of X (dense or sparse), shape (2, F),
     over the observed entries (NaN is missing; 0 for a column with none)."""

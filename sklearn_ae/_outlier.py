@@ -440,6 +440,18 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
             **self._sparsity_parts(),
         )
 
+    def _fitted_arrays(self):
+        n_members, n_features = len(self.n_components_), self.n_features_in_
+        n_codes = sum(self.n_components_)
+        return {
+            **super()._fitted_arrays(),
+            "_residual_scale": ((n_members, n_features), "f"),
+            "_code_center": ((n_codes,), "f"),
+            "_code_scale": ((n_codes,), "f"),
+            "_code_reference": ((None, n_codes), "f"),
+            "_part_scale": ((2 * n_members,), "f"),
+        }
+
     def _raw_parts(self, module, x):
         """Residuals ``(b, M * F)`` and codes ``(b, K)`` of a batch."""
         reconstruction, code = module(x)

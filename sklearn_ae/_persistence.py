@@ -15,6 +15,8 @@ anything a file names.
 from __future__ import annotations
 
 import json
+import os
+import warnings
 
 import numpy as np
 import torch
@@ -208,14 +210,22 @@ def save(estimator, path):
         "fitted": fitted,
     }
     state = {k: v.detach().cpu() for k, v in module.state_dict().items()}
+    if isinstance(path, (str, os.PathLike)):
+        folder = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(folder):
+            # torch.save would raise a RuntimeError after its own check.
+            raise FileNotFoundError(
+                f"Cannot save to {os.fspath(path)!s}: the folder {folder} does "
+                f"not exist. Create it first, e.g. os.makedirs({folder!r})."
+            )
     torch.save({"meta": json.dumps(meta), "state_dict": state, "arrays": arrays}, path)
 
 
-def _not_ours(path, reason):
+def _not_ours(path, reason=None):
+    because = "" if reason is None else f" ({reason})"
     return ValueError(
-        f"{path!s} is not a model file written by sklearn_ae's save ({reason}). "
-        "Nothing from it was executed. If it is a pickle, only unpickle it if "
-        "you trust its source."
+        f"{path!s} is not a model file written by sklearn_ae's save{because}. "
+        "Nothing from it was executed."
     )
 
 
@@ -255,11 +265,15 @@ def load(path, *, trusted=None):
     ('AutoencoderTransformer', 64)
     """
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():
+            # e.g. "Detected pickle protocol 4": about a file that is not ours.
+            warnings.simplefilter("ignore", UserWarning)
+            payload = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
         raise
-    except Exception as exc:  # whatever a damaged file makes torch raise
-        raise _not_ours(path, _first_line(exc)) from None
+    except Exception:  # whatever a foreign or damaged file makes torch raise
+        # Not torch's message: it advises weights_only=False, i.e. to unpickle.
+        raise _not_ours(path) from None
     if not (isinstance(payload, dict) and isinstance(payload.get("meta"), str)):
         raise _not_ours(path, "no sklearn_ae metadata")
     try:
@@ -330,5 +344,6 @@ def _rebuild(meta, payload, trusted):
         torch.isfinite(t).all() for t in state.values() if t.is_floating_point()
     ):
         raise _NotOurs("its weights hold NaN or inf")
+    estimator._check_fitted_arrays()
     estimator._restore_network(state)
     return estimator

@@ -12,9 +12,14 @@ from sklearn.utils.validation import check_is_fitted
 
 from sklearn_ae._base import Recipe, _BaseAutoencoder
 from sklearn_ae._docs import fill_doc
-from sklearn_ae._noise import NOISE_KINDS, corruption_for, noise_facts
+from sklearn_ae._noise import NOISE_KINDS, corruption_for, noise_arrays, noise_facts
 from sklearn_ae._sklearn_compat import Interval, StrOptions
-from sklearn_ae._utils import assign_params, check_float32_range, fit_method
+from sklearn_ae._utils import (
+    assign_params,
+    check_float32_range,
+    fit_method,
+    refuse_fit_params,
+)
 
 
 @fill_doc
@@ -116,7 +121,7 @@ class AutoencoderRegressor(RegressorMixin, _BaseAutoencoder):
         assign_params(self, locals())
 
     @fit_method
-    def fit(self, X, y):
+    def fit(self, X, y, **fit_params):
         """Learn the map from ``X`` to ``y``.
 
         Parameters
@@ -128,12 +133,16 @@ class AutoencoderRegressor(RegressorMixin, _BaseAutoencoder):
             Targets. With ``network="conv"`` they may be images too (any
             number of channels, the inputs' height and width); they are
             flattened to C, H, W rows, the shape :meth:`predict` returns.
+        **fit_params : dict
+            Not supported: ``sample_weight`` (other than None) raises a
+            TypeError that says how to weight rows instead.
 
         Returns
         -------
         self : object
             Fitted estimator.
         """
+        refuse_fit_params(self, fit_params)
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target "
@@ -200,6 +209,9 @@ class AutoencoderRegressor(RegressorMixin, _BaseAutoencoder):
         return Recipe(
             widths=(self.n_components,), loss=self.loss, corrupt=corruption_for(self)
         )
+
+    def _fitted_arrays(self):
+        return {**super()._fitted_arrays(), **noise_arrays(self)}
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -216,6 +216,31 @@ def fit_method(fit):
     return wrapper
 
 
+def refuse_fit_params(estimator, fit_params):
+    """Refuse keyword arguments to ``fit`` that it does not take, clearly.
+
+    A supervised ``fit`` takes ``**fit_params`` only to say this: a
+    ``sample_weight`` passed by a user, a search or a pipeline would else
+    raise Python's bare TypeError. (Declaring ``sample_weight`` would make
+    scikit-learn's checks expect it to work.) ``sample_weight=None`` means
+    no weights and is accepted.
+    """
+    fit_params = {k: v for k, v in fit_params.items() if v is not None}
+    if not fit_params:
+        return
+    name = type(estimator).__name__
+    if "sample_weight" in fit_params:
+        raise TypeError(
+            f"{name}.fit does not support sample_weight yet (every row weighs "
+            "the same in the loss). To weight rows, repeat them in X and y, "
+            "e.g. np.repeat(X, counts, axis=0) for integer weights, or draw "
+            "rows with probabilities proportional to the weights."
+        )
+    raise TypeError(
+        f"{name}.fit() got an unexpected keyword argument {next(iter(fit_params))!r}."
+    )
+
+
 def caller_level():
     """``stacklevel`` of the first frame outside sklearn_ae and scikit-learn,
     so that a warning points at the user's call to ``fit``."""

@@ -1,5 +1,7 @@
 """AutoencoderClassifier: semi-supervised classification with y == -1 unlabelled."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -190,3 +192,86 @@ def test_labels_spread_again_over_the_fine_tuned_codes(digits, monkeypatch):
     AutoencoderClassifier(max_iter=4, pseudo_labels=False).fit(X, y_partial)
     AutoencoderClassifier(max_iter=4, random_state=0).fit(X, y)
     assert seen == []
+
+
+def test_ctrl_c_in_a_phase_reaches_the_caller(digits, monkeypatch):
+    # A Ctrl-C during pre-training ends the fit: no later phase runs, and the
+    # KeyboardInterrupt reaches the caller, as for the other estimators. It
+    # comes from the forward pass of the third epoch's first batch (a
+    # callback raising KeyboardInterrupt would end training as early
+    # stopping does).
+    import weakref
+
+    from sklearn_ae import _training
+
+    def ctrl_c_in_third_epoch(net):
+        net = weakref.ref(net)  # the module holds the hook: no cycle
+
+        def hook(module, args):
+            if module.training and len(net().history) == 3:
+                raise KeyboardInterrupt
+
+        return hook
+
+    build_net, phases = _training.build_net, []
+
+    def build_with_interrupt(*args, **kwargs):
+        net = build_net(*args, **kwargs)
+        if not phases:
+            net.module.register_forward_pre_hook(ctrl_c_in_third_epoch(net))
+        phases.append(net)
+        return net
+
+    monkeypatch.setattr(_training, "build_net", build_with_interrupt)
+    X, y = digits[0][:200], digits[1][:200].copy()
+    y[50:] = -1
+    clf = AutoencoderClassifier(8, max_iter=20, random_state=0)
+    with pytest.raises(KeyboardInterrupt, match="interrupted after 2 epochs"):
+        clf.fit(X, y)
+    assert len(phases) == 1
+    assert clf.n_iter_ == 2
+
+
+@pytest.mark.parametrize("as_array", [list, np.array])
+def test_minus_one_among_string_labels_is_refused_with_how_to_pass_it(digits, as_array):
+    # numpy turns [..., "emu", -1] into strings, -1 into "-1": a class, not an
+    # unlabelled row. Refused as scikit-learn's SelfTrainingClassifier does.
+    X = digits[0][:60]
+    y = as_array(["cat", "dog", "emu", -1] * 15)
+    with pytest.raises(ValueError, match=r"the string '-1'.*dtype=object"):
+        AutoencoderClassifier(max_iter=2).fit(X, y)
+    # The ways that message gives work: -1 marks the unlabelled rows.
+    for labels in (
+        np.array(["cat", "dog", "emu", -1] * 15, dtype=object),
+        pd.Series(["cat", "dog", "emu", -1] * 15),
+    ):
+        clf = AutoencoderClassifier(max_iter=2, random_state=0).fit(X, labels)
+        assert list(clf.classes_) == ["cat", "dog", "emu"]
+
+
+def test_one_labelled_class_warns(digits):
+    # Labels in {-1, +1}: every -1 row is unlabelled, one class is left.
+    X = digits[0][:60]
+    y = np.where(digits[1][:60] % 2 == 0, 1, -1)
+    with pytest.warns(UserWarning, match=r"Only one class \(1\) is labelled"):
+        clf = AutoencoderClassifier(max_iter=2, random_state=0).fit(X, y)
+    assert list(clf.classes_) == [1]
+
+
+@pytest.mark.parametrize("dtype", [float, object])
+def test_nan_labels_are_a_clean_error(digits, dtype):
+    X = digits[0][:60]
+    y = digits[1][:60].astype(float)
+    y[[3, 7]] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"y holds NaN in 2 rows.*y == -1"):
+            AutoencoderClassifier(max_iter=2).fit(X, y.astype(dtype))
+
+
+def test_sample_weight_is_refused_with_what_to_do_instead(digits):
+    X, y = digits[0][:60], digits[1][:60]
+    with pytest.raises(TypeError, match=r"does not support sample_weight.*repeat"):
+        AutoencoderClassifier(max_iter=2).fit(X, y, sample_weight=np.ones(60))
+    with pytest.raises(TypeError, match="does not support sample_weight"):
+        AutoencoderClassifier(max_iter=2).fit_transform(X, y, sample_weight=np.ones(60))

@@ -1,9 +1,15 @@
 """scikit-learn's estimator checks on every public estimator."""
 
+import warnings
+
+import numpy as np
+import pandas as pd
 import pytest
 import torch
+from sklearn.base import clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+import sklearn_ae
 from sklearn_ae import (
     AutoencoderClassifier,
     AutoencoderImputer,
@@ -107,3 +113,52 @@ def test_sklearn_compatible_at_defaults(estimator, check):
     if name not in NUMERIC_CHECKS:
         pytest.skip("not numeric: runs above with max_iter=5")
     check(estimator)
+
+
+def _fit_small(estimator, dtype):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(80, 6)).astype(dtype)
+    y = rng.randint(3, size=80)
+    if isinstance(estimator, AutoencoderImputer):
+        X[rng.uniform(size=X.shape) < 0.2] = np.nan
+        X[:, 1] = np.nan  # an empty feature
+    if isinstance(estimator, AutoencoderClassifier):
+        y[40:] = -1
+    elif isinstance(estimator, AutoencoderRegressor):
+        y = X[:, :2] * 2
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(6)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return estimator.fit(frame, y)
+
+
+SAVED = [
+    AutoencoderTransformer(2, max_iter=2, random_state=0),
+    DenoisingAutoencoder(2, noise="salt_pepper", max_iter=2, random_state=0),
+    VariationalAutoencoder(2, max_iter=2, random_state=0),
+    AutoencoderOutlierDetector(max_iter=2, random_state=0),
+    AutoencoderImputer(max_iter=2, sample_posterior=True, random_state=0),
+    AutoencoderRegressor(2, noise="salt_pepper", max_iter=2, random_state=0),
+    AutoencoderClassifier(2, noise="salt_pepper", max_iter=3, random_state=0),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("estimator", SAVED, ids=lambda e: type(e).__name__)
+def test_every_fitted_attribute_is_saved_and_loads(estimator, dtype, tmp_path):
+    # save writes the names in _fitted_attributes (and the weights, _net):
+    # an attribute that fit sets and the list forgets is silently lost.
+    fitted = _fit_small(clone(estimator), dtype)
+    state = set(vars(fitted)) - set(fitted.get_params(deep=False))
+    assert state - {"_net"} <= set(type(fitted)._fitted_attributes)
+    path = tmp_path / "model.skae"
+    fitted.save(path)
+    loaded = sklearn_ae.load(path)
+    assert set(vars(loaded)) == set(vars(fitted))
+    for name in state - {"_net"}:
+        value, restored = getattr(fitted, name), getattr(loaded, name)
+        if isinstance(value, np.ndarray):
+            assert restored.dtype == value.dtype, name
+            np.testing.assert_array_equal(restored, value, err_msg=name)
+        else:
+            assert restored == value, name

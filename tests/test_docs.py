@@ -139,3 +139,30 @@ def test_readme_python_blocks_run_alone(block):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         exec(compile(code, "README.md", "exec"), {})
+
+
+def test_docs_say_when_to_pick_the_sigmoid_output():
+    # Noisy training images leave [0, 1], so "auto" keeps no activation: the
+    # denoiser's docstring and the choosing page say to ask for the sigmoid.
+    import numpy as np
+    from sklearn.exceptions import ConvergenceWarning
+
+    from sklearn_ae import DenoisingAutoencoder
+
+    choosing = " ".join((DOCS / "choosing.rst").read_text().split())
+    docstring = " ".join(DenoisingAutoencoder.__doc__.split())
+    for text in (choosing, docstring):
+        assert re.search(
+            r'output_activation="sigmoid"`` (yourself )?when the clean', text
+        )
+        assert "lie in [0, 1]" in text
+    clean = np.random.RandomState(0).uniform(size=(60, 4))
+    noisy = clean + np.random.RandomState(1).normal(scale=0.25, size=clean.shape)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        assert DenoisingAutoencoder(2, max_iter=1).fit(noisy).output_activation_ == (
+            "identity"
+        )
+        assert DenoisingAutoencoder(2, max_iter=1).fit(clean).output_activation_ == (
+            "sigmoid"
+        )

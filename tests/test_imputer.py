@@ -1,8 +1,11 @@
 """AutoencoderImputer: IterativeImputer's contract, and imputation quality."""
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.datasets import load_breast_cancer
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
@@ -140,3 +143,38 @@ def test_imputer_save_load_round_trip(table, tmp_path):
     loaded = load(path)
     assert isinstance(loaded, AutoencoderImputer)
     assert np.array_equal(loaded.transform(X_masked), imputer.transform(X_masked))
+
+
+def test_imputer_warns_when_it_drops_empty_features(table):
+    _, X_masked, _ = table
+    X_masked = X_masked[:, :6].copy()
+    X_masked[:, [2, 4]] = np.nan
+    # IterativeImputer's (SimpleImputer's) words.
+    with pytest.warns(
+        UserWarning, match=r"Skipping features without any observed values: \[2 4\]"
+    ):
+        imputer = AutoencoderImputer(**FAST).fit(X_masked)
+    assert imputer.transform(X_masked).shape == (len(X_masked), 4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        AutoencoderImputer(keep_empty_features=True, **FAST).fit(X_masked)
+
+
+def test_imputer_sample_posterior_draw_does_not_depend_on_the_batch(table):
+    _, X_masked, hidden = table
+    imputer = AutoencoderImputer(sample_posterior=True, **FAST).fit(X_masked)
+    whole = imputer.transform(X_masked)
+    # Up to rounding: the network's own output for one row and for a batch
+    # may differ in the last bit (a matrix-vector product); draws differed
+    # by up to 3.
+    same = dict(rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(whole[30:], imputer.transform(X_masked[30:]), **same)
+    np.testing.assert_allclose(whole[[7]], imputer.transform(X_masked[[7]]), **same)
+    order = np.random.RandomState(0).permutation(len(X_masked))
+    np.testing.assert_allclose(whole[order], imputer.transform(X_masked[order]), **same)
+    # Still draws: away from the centre, and not the same noise on each row.
+    centre = AutoencoderImputer(**FAST).fit(X_masked).transform(X_masked)
+    noise = (whole - centre)[:, 20]
+    assert np.std(noise[hidden[:, 20]]) > 0.01
+    assert len(np.unique(noise[hidden[:, 20]])) == hidden[:, 20].sum()

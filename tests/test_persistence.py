@@ -298,3 +298,106 @@ def test_partial_fit_after_an_early_stopping_fit(X):
     n_iter = ae.n_iter_
     ae.partial_fit(X)
     assert ae.n_iter_ == n_iter + 1
+
+
+@pytest.mark.parametrize(
+    "content",
+    [pickle.dumps({"a": 1}, protocol=4), np.random.RandomState(0).bytes(1000)],
+    ids=["pickle", "random bytes"],
+)
+def test_load_of_a_foreign_file_says_only_that_it_is_not_a_model(tmp_path, content):
+    # Neither torch's warning about the pickle protocol nor its advice to
+    # retry with weights_only=False (which would unpickle) reaches the user.
+    path = tmp_path / "foreign.skae"
+    path.write_bytes(content)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError) as error:
+            sklearn_ae.load(path)
+    message = str(error.value)
+    assert "is not a model file written by sklearn_ae's save" in message
+    assert "weights_only" not in message and "unpickl" not in message.lower()
+
+
+def test_save_into_a_missing_folder_is_a_file_not_found_error(fitted, tmp_path):
+    path = tmp_path / "no" / "such" / "m.skae"
+    with pytest.raises(FileNotFoundError, match=r"folder .*such does not exist"):
+        fitted.save(path)
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        sklearn_ae.save(fitted, str(path))
+    assert not path.parent.exists()
+
+
+def _cut_to_one_entry(name):
+    """An edit that keeps only the first entry of the fitted array ``name``."""
+
+    def edit(payload, meta):
+        if name in payload["arrays"]:
+            payload["arrays"][name] = payload["arrays"][name].flatten()[:1].clone()
+        else:
+            meta["fitted"][name]["__ndarray__"] = meta["fitted"][name]["__ndarray__"][
+                :1
+            ]
+
+    return edit
+
+
+def _fitted_for_arrays(name):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(120, 6))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        if name == "AutoencoderOutlierDetector":
+            return sklearn_ae.AutoencoderOutlierDetector(
+                max_iter=2, random_state=0
+            ).fit(X)
+        if name == "AutoencoderImputer":
+            X[rng.uniform(size=X.shape) < 0.2] = np.nan
+            X[:, 2] = np.nan
+            return sklearn_ae.AutoencoderImputer(max_iter=2, random_state=0).fit(X)
+        return sklearn_ae.DenoisingAutoencoder(
+            2, noise="salt_pepper", max_iter=2, random_state=0
+        ).fit(X)
+
+
+@pytest.mark.parametrize(
+    "estimator, array",
+    [
+        ("AutoencoderOutlierDetector", "_residual_scale"),
+        ("AutoencoderOutlierDetector", "_code_center"),
+        ("AutoencoderOutlierDetector", "_code_scale"),
+        ("AutoencoderOutlierDetector", "_part_scale"),
+        ("AutoencoderOutlierDetector", "_code_reference"),
+        ("AutoencoderImputer", "_empty_features"),
+        ("AutoencoderImputer", "_fill_spread"),
+        ("AutoencoderImputer", "_column_range"),
+        ("DenoisingAutoencoder", "_noise_extremes"),
+    ],
+)
+def test_load_refuses_a_fitted_array_cut_short(estimator, array, tmp_path):
+    # A cut scale loaded and gave silently different scores; a cut reference
+    # or mask failed later with a raw IndexError.
+    path = tmp_path / "model.skae"
+    model = _fitted_for_arrays(estimator)
+    model.save(path)
+    sklearn_ae.load(path)  # the file as written loads
+    with pytest.raises(
+        ValueError, match=rf"not a model file .*fitted array {array} has shape \(1,"
+    ):
+        sklearn_ae.load(_edited(path, tmp_path, _cut_to_one_entry(array)))
+
+
+def test_load_refuses_fitted_arrays_of_the_wrong_kind(tmp_path):
+    path = tmp_path / "model.skae"
+    _fitted_for_arrays("AutoencoderImputer").save(path)
+
+    def as_floats(payload, meta):
+        meta["fitted"]["_empty_features"]["dtype"] = "<f8"
+
+    def index_out_of_range(payload, meta):
+        meta["fitted"]["_indicator_features"]["__ndarray__"][0] = 6
+
+    with pytest.raises(ValueError, match=r"_empty_features has shape \(6,\) and dtype"):
+        sklearn_ae.load(_edited(path, tmp_path, as_floats))
+    with pytest.raises(ValueError, match=r"_indicator_features holds indices outside"):
+        sklearn_ae.load(_edited(path, tmp_path, index_out_of_range))

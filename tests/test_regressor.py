@@ -99,3 +99,20 @@ def test_recurrent_target_needs_whole_steps():
     assert reg.predict(windows[:3]).shape == (3, window)
     with pytest.raises(ValueError, match=f"multiple of {window} columns"):
         reg.fit(windows, windows[:, :5])
+
+
+def test_sample_weight_is_refused_with_what_to_do_instead(pairs):
+    X, Y = pairs
+    weights = np.ones(len(X))
+    with pytest.raises(TypeError, match=r"does not support sample_weight.*repeat"):
+        AutoencoderRegressor(max_iter=2).fit(X, Y, sample_weight=weights)
+    # Also when a search passes it on to each fit.
+    search = GridSearchCV(
+        AutoencoderRegressor(max_iter=2), {"n_components": [2]}, error_score="raise"
+    )
+    with pytest.raises(TypeError, match="does not support sample_weight"):
+        search.fit(X, Y, sample_weight=weights)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'weights'"):
+        AutoencoderRegressor(max_iter=2).fit(X, Y, weights=weights)
+    with _quiet():  # None means no weights
+        AutoencoderRegressor(2, max_iter=2).fit(X, Y, sample_weight=None)
