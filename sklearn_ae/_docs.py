@@ -70,12 +70,16 @@ _PARAMETERS = {
         "starting network (the PCA start) competes on those rows too, so the "
         "result is never worse than the start on them. Without it the "
         "training loss is monitored the same way. Either way the weights of "
-        'the best epoch are restored. "auto" turns it on for fewer than 1,000 '
-        "rows (when at least 10 are held out), where a network overfits.",
+        'the best epoch are restored. "auto" (when at least 10 rows are held '
+        "out) turns it on for fewer than 1,000 rows, where a network "
+        "overfits; from 1,000 rows on it still holds the rows out, on which "
+        "the start competes with the trained network, but training stops on "
+        "its own loss (stopping on the held-out loss ended training too "
+        "soon there).",
     ),
     "validation_fraction": (
         "float",
-        "Share of rows held out when ``early_stopping=True``.",
+        'Share of rows held out when ``early_stopping`` is True or "auto".',
     ),
     "n_iter_no_change": ("int", "Epochs without improvement before training stops."),
     "tol": (
@@ -166,8 +170,9 @@ decoder_ : torch.nn.Module
 loss_curve_ : list of float
     Training loss of each epoch.
 validation_scores_ : list of float or None
-    Minus the validation loss of each epoch (higher is better), when
-    ``early_stopping=True``; else None.
+    Minus the validation loss of each epoch (higher is better), when rows
+    were held out (``early_stopping=True``, or ``"auto"`` with at least 10
+    held-out rows); else None.
 best_loss_ : float
     Lowest monitored loss (validation loss with early stopping, else
     training loss); the weights of that epoch are kept.

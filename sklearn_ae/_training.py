@@ -198,21 +198,25 @@ class StartCompetes(Callback):
         weights, self.start_weights_ = self.start_weights_, None
         if rows is None or not net.history or "train_loss" not in net.history[-1]:
             return  # interrupted within an epoch: the best epoch stands
-        if _restored_loss(net) < self.start_loss_:
+        if _restored_loss(net, validated=net.train_split is not None) < (
+            self.start_loss_
+        ):
             return
         if mean_loss(net, rows) > self.start_loss_:
             net.module_.load_state_dict(weights)
             self.kept_start_ = True
 
 
-def _restored_loss(net):
-    """The monitored loss recorded for the epoch early stopping restored
-    (infinite when none is known)."""
+def _restored_loss(net, validated):
+    """The loss recorded for the epoch early stopping restored: on the
+    validation rows when there are any (whatever the monitor), else the
+    monitored training loss; infinite when none is known."""
     stopper = dict(net.callbacks_).get("early_stopping")
     best = getattr(stopper, "best_epoch_", None)
+    name = "valid_loss" if validated else stopper.monitor
     for row in net.history:
-        if row["epoch"] == best and stopper.monitor in row:
-            return row[stopper.monitor]
+        if row["epoch"] == best and name in row:
+            return row[name]
     return math.inf
 
 
@@ -516,6 +520,10 @@ class TrainSettings:
     batch_size: int = 256
     max_iter: int = 200
     early_stopping: bool = False
+    # Hold validation rows out without stopping on them: training stops on
+    # its own loss, and the start competes with the trained network on rows
+    # neither trained on (implied by early_stopping).
+    guard: bool = False
     validation_fraction: float = 0.1
     n_iter_no_change: int = 10
     tol: float = 1e-4
@@ -748,7 +756,7 @@ def build_net(module, settings):
         iterator_valid=BatchIterator,
         train_split=(
             SeededSplit(s.validation_fraction, s.validation_rows)
-            if s.early_stopping
+            if s.early_stopping or s.guard
             else None
         ),
         callbacks=callbacks,

@@ -366,6 +366,29 @@ def test_never_worse_than_pca_on_held_out_rows_of_small_data():
     assert ae_err <= pca_err * 1.001
 
 
+def test_never_worse_than_pca_on_held_out_rows_of_noise_dominated_data():
+    # 1,400 training rows of a rank-2 signal under twice as much isotropic
+    # noise: no curve to find, so training only fits the training rows'
+    # noise. Above 1,000 rows early_stopping="auto" still holds rows out, on
+    # which the PCA start competes with the trained network (before, it held
+    # none out there and ended ~1.1x PCA's test error).
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(2000, 2) @ rng.randn(2, 12) + 2.0 * rng.randn(2000, 12)
+    X_train, X_test = train_test_split(X, test_size=0.3, random_state=0)
+    scaler = StandardScaler().fit(X_train)
+    X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    pca = PCA(4).fit(X_train)
+    pca_err = np.mean((pca.inverse_transform(pca.transform(X_test)) - X_test) ** 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ae = AutoencoderTransformer(4, max_iter=40, random_state=0).fit(X_train)
+    assert ae.validation_scores_ is not None  # rows held out above 1,000 rows
+    assert -ae.score(X_test) <= pca_err * 1.001
+
+
 # ----------------------------------------------------------- missing values
 def test_nan_rows_fit_transform_and_score(sample):
     X, _ = sample
