@@ -148,8 +148,9 @@ print(
 # error 0.0062 against 0.0070 measured here; 0.0069 after 80 epochs at
 # ``learning_rate_init=1e-2``): its windows are smooth, and four principal
 # components already capture their shape. The example shows how a network of
-# yours trains, not that this one beats PCA; a built-in ``network="dense"``
-# starts from PCA's solution and is never worse than it on the training rows.
+# yours trains, not that this one beats PCA; the built-in ``network="dense"``
+# starts from PCA's solution and keeps it unless training beats it on
+# held-out rows.
 pca = PCA(n_components=4).fit(X_train)
 pca_error = np.mean((pca.inverse_transform(pca.transform(X_test)) - X_test) ** 2)
 ae_error = -ae.score(X_test)
