@@ -126,9 +126,14 @@ epochs = ae.history_[:, "epoch"]
 saved = np.array(ae.history_[:, "event_cp"], dtype=bool)
 print(f"{ae.n_iter_} epochs, checkpoints at epochs {np.array(epochs)[saved]}")
 
-# The checkpoint rebuilds the fitted encoder: same codes.
+# The checkpoint rebuilds the fitted encoder: same codes. It holds the
+# module as trained: your network's weights under ``module.``, and under
+# ``fill.mean`` the column means that a missing value (NaN) would enter as.
+state = torch.load(Path(folder) / "params.pt", weights_only=True)
 restored = window_conv(window, 4)
-restored.load_state_dict(torch.load(Path(folder) / "params.pt", weights_only=True))
+restored.load_state_dict(
+    {k.removeprefix("module."): v for k, v in state.items() if k != "fill.mean"}
+)
 with torch.no_grad():
     codes = restored.eval().encoder(torch.from_numpy(X_test)).numpy()
 print(

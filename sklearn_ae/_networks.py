@@ -260,14 +260,25 @@ class FillMissing(nn.Module):
 class MissingAsMean(nn.Module):
     """A user's module (``encoder``, ``decoder``, ``forward -> (output,
     code)``) whose input's missing entries (NaN) enter as their column's
-    mean: its ``encoder`` and ``forward`` fill them first."""
+    mean: its ``encoder`` and ``forward`` fill them first.
+
+    Its state holds the user's weights under ``module.`` and the means
+    under ``fill.mean``, once each (``encoder`` and ``decoder`` are views,
+    not registered again).
+    """
 
     def __init__(self, module: nn.Module, mean: torch.Tensor):
         super().__init__()
         self.fill = FillMissing(mean)
         self.module = module
-        self.encoder = nn.Sequential(self.fill, module.encoder)
-        self.decoder = module.decoder
+
+    @property
+    def encoder(self):
+        return nn.Sequential(self.fill, self.module.encoder)
+
+    @property
+    def decoder(self):
+        return self.module.decoder
 
     def forward(self, x):
         return self.module(self.fill(x))

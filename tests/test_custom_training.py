@@ -524,3 +524,16 @@ def test_kinds_settings_change_the_network_and_are_saved(pixels, tmp_path):
 def test_bad_network_values_are_refused(pixels, network, error, match):
     with pytest.raises(error, match=match):
         AutoencoderTransformer(network=network, input_shape=(1, 8, 8)).fit(pixels)
+
+
+def test_users_weights_are_stored_once_under_module(X):
+    ae = _fit_quietly(AutoencoderTransformer(2, network=small_net, max_iter=1), X)
+    state = ae._module.state_dict()  # what save and Checkpoint write
+    net = SmallNet(X.shape[1], 2)
+    assert set(state) == {"fill.mean"} | {f"module.{k}" for k in net.state_dict()}
+    net.load_state_dict(
+        {k[len("module.") :]: v for k, v in state.items() if k != "fill.mean"}
+    )
+    with torch.no_grad():
+        codes = net.eval().encoder(torch.from_numpy(X)).numpy()
+    np.testing.assert_allclose(codes, ae.transform(X), rtol=1e-4, atol=1e-5)
