@@ -71,7 +71,10 @@ def _robust_scale(values):
     with warnings.catch_warnings():
         # A column with no observed entry: its scale falls to ``tiny``.
         warnings.simplefilter("ignore", RuntimeWarning)
-        cut = np.nanquantile(squares, _SCALE_QUANTILE, axis=0)
+        # nanquantile loops over the columns in Python (110 s for 300,000
+        # columns of 10 rows): only where a value is missing.
+        quantile = np.nanquantile if np.isnan(squares).any() else np.quantile
+        cut = quantile(squares, _SCALE_QUANTILE, axis=0)
         plain = np.nan_to_num(np.sqrt(np.nanmean(squares, axis=0)))
         overall = np.nan_to_num(np.sqrt(np.nanmean(squares)))
     kept = np.where(squares <= cut, squares, 0.0)
@@ -81,6 +84,29 @@ def _robust_scale(values):
     # tiny scale relative to the others, so any deviation later counts.
     tiny = max(1e-6 * float(overall), np.finfo(np.float32).tiny)
     return np.maximum(scale, tiny)
+
+
+def _mean_nearest(z, reference, k):
+    """Mean Euclidean distance from each row of ``z`` to its ``k`` nearest
+    rows of ``reference`` (tensors).
+
+    Squared distances by the matrix product ``|z|^2 - 2 z.r + |r|^2``: in
+    float64 (the CPU's inference precision) a row's distances differ by
+    about 1e-13 relative between batches, and it is 3x faster than exact
+    differences. The ``k`` smallest are selected by numpy's introselect on
+    the CPU (2 to 3x faster than ``torch.topk`` there), by ``topk`` elsewhere.
+    """
+    squared = (
+        (z**2).sum(dim=1, keepdim=True)
+        - 2 * z @ reference.T
+        + (reference**2).sum(dim=1)
+    )
+    if squared.device.type == "cpu":
+        smallest = np.partition(squared.numpy(), k - 1, axis=1)[:, :k]
+        nearest = torch.from_numpy(smallest)
+    else:
+        nearest = squared.topk(k, dim=1, largest=False).values
+    return nearest.clamp_min(0).sqrt().mean(dim=1)
 
 
 @fill_doc
@@ -212,6 +238,8 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         "_code_reference",
         "_part_scale",
     )
+
+    _derived_attributes = (*_BaseAutoencoder._derived_attributes, "_score_tensors")
 
     # Scores compare raw residuals: keep the output unbounded (not measured
     # with a sigmoid on [0, 1] data).
@@ -449,6 +477,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
 
     def _set_score_statistics(self, X, rng):
         """Scales, centre and reference codes of the score, from training rows."""
+        self.__dict__.pop("_score_tensors", None)
         n, n_members, n_features = X.shape[0], len(self.n_components_), X.shape[1]
         limit = _STATS_VALUES // (n_members * n_features)
         limit = min(_STATS_SAMPLE, max(_AUTO_MIN_SAMPLES, limit))
@@ -487,15 +516,23 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         return len(self.n_components_) * self._code_reference.shape[0]
 
     def _tensors(self, x):
-        def t(a):
-            return torch.as_tensor(a, dtype=x.dtype, device=x.device)
-
-        return (
-            t(self._residual_scale),
-            t(self._code_center),
-            t(self._code_scale),
-            t(self._code_reference),
-        )
+        """The score's statistics as tensors of x's dtype and device, made
+        once per fitted detector (see ``_derived_attributes``)."""
+        key = (x.dtype, x.device, id(self._code_reference))
+        cached = self.__dict__.get("_score_tensors")
+        if cached is None or cached[0] != key:
+            arrays = (
+                self._residual_scale,
+                self._code_center,
+                self._code_scale,
+                self._code_reference,
+            )
+            tensors = tuple(
+                torch.as_tensor(a, dtype=x.dtype, device=x.device) for a in arrays
+            )
+            cached = (key, tensors)
+            self._score_tensors = cached
+        return cached[1]
 
     def _member_parts(self, module, x):
         """The two parts of each member's error for each row: ``(b, 2 * M)``.
@@ -516,11 +553,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
             strict=True,
         ):
             central.append((z**2).mean(dim=1))
-            # The exact distances (no matrix-product shortcut), so that a row
-            # scores the same alone or in any batch.
-            distance = torch.cdist(z, ref, compute_mode="donot_use_mm_for_euclid_dist")
-            nearest = distance.topk(n_neighbors, dim=1, largest=False).values
-            neighbors.append(nearest.mean(dim=1))
+            neighbors.append(_mean_nearest(z, ref, n_neighbors))
         # The mean over a row's observed features (NaN marks a missing one).
         observed = ~torch.isnan(errors)
         n_observed = observed.sum(dim=2).clamp_min(1)

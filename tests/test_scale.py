@@ -103,3 +103,75 @@ def test_transform_of_a_million_row_memmap_keeps_memory_bounded(tmp_path):
     assert grown["16"] < 16 + 16 + 16, (
         f"with working_memory=16, transform grew RssAnon by {grown['16']:.0f} MB"
     )
+
+
+_WIDE_CHILD = textwrap.dedent(
+    """
+    import json, resource, sys, warnings
+    sys.path.insert(0, {root!r})
+    import numpy as np, torch
+    torch.set_num_threads(1)
+    import sklearn_ae
+
+    # An unbounded width would ask for tens of GB: fail fast instead of
+    # swapping the machine.
+    resource.setrlimit(resource.RLIMIT_AS, (8 * 2**30, 8 * 2**30))
+    cls = getattr(sklearn_ae, {name!r})
+    rng = np.random.RandomState(0)
+    y = np.arange(10) % 2
+    # Warm up: torch's lazy imports are not the estimator's memory.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cls(max_iter=1).fit(rng.normal(size=(20, 8)), np.arange(20) % 2)
+    X = rng.normal(size=(10, 100_000))
+    X[0, 0] = np.nan if {name!r} == "AutoencoderImputer" else X[0, 0]
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        estimator = cls(max_iter=1, random_state=0).fit(X, y)
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({{"grown_mb": (after - before) / 1024}}))
+    """
+)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss in KiB on Linux")
+@pytest.mark.parametrize(
+    "name",
+    [
+        "AutoencoderTransformer",
+        "DenoisingAutoencoder",
+        "VariationalAutoencoder",
+        "AutoencoderOutlierDetector",
+        "AutoencoderImputer",
+        "AutoencoderRegressor",
+        "AutoencoderClassifier",
+    ],
+)
+def test_fit_on_100000_columns_stays_under_2_gb(name):
+    # 10 rows x 100,000 columns (8 MB) at the defaults: the imputer's
+    # n_components="auto" asked for a 50,000-unit code and a 37 GiB PCA
+    # start; widths bounded, every estimator's fit grows the peak RSS by
+    # 0.7 to 1.6 GB (the first layers' weights, their gradients, Adam's
+    # moments and the float64 inference copy).
+    result = subprocess.run(
+        [sys.executable, "-c", _WIDE_CHILD.format(root=_ROOT, name=name)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    grown = json.loads(result.stdout.strip().splitlines()[-1])["grown_mb"]
+    assert grown < 2048, f"{name}.fit on 10 x 100,000 grew the peak RSS by {grown} MB"
+
+
+def test_imputer_auto_width_is_bounded():
+    from sklearn_ae import AutoencoderImputer
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(30, 400))
+    X[rng.rand(*X.shape) < 0.1] = np.nan
+    imputer = AutoencoderImputer(max_iter=1, random_state=0).fit(X)
+    assert imputer.n_components_ == 64
+    narrow = AutoencoderImputer(max_iter=1, random_state=0).fit(X[:, :20])
+    assert narrow.n_components_ == 10
