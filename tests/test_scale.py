@@ -175,3 +175,46 @@ def test_imputer_auto_width_is_bounded():
     assert imputer.n_components_ == 64
     narrow = AutoencoderImputer(max_iter=1, random_state=0).fit(X[:, :20])
     assert narrow.n_components_ == 10
+
+
+def test_detector_threshold_from_a_sample_of_a_large_table(monkeypatch):
+    # Scoring every training row for offset_ took as long as the fit on a
+    # 1,000,000-row table; above _OFFSET_SAMPLE rows a random sample sets it.
+    from sklearn_ae import AutoencoderOutlierDetector, _outlier
+
+    monkeypatch.setattr(_outlier, "_OFFSET_SAMPLE", 500)
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(4000, 5))
+    detector = AutoencoderOutlierDetector(
+        contamination=0.1, max_iter=2, random_state=0
+    ).fit(X)
+    scores = detector.score_samples(X)
+    # A percentile of 500 of the 4,000 rows' scores, not of all of them ...
+    assert detector.offset_ != np.percentile(scores, 10)
+    # ... which flags about the same share of the training rows.
+    assert abs(np.mean(scores < detector.offset_) - 0.1) < 0.03
+
+
+def test_inference_copy_follows_the_network_and_is_not_pickled():
+    import pickle
+    import warnings
+
+    import torch
+
+    from sklearn_ae import AutoencoderTransformer
+
+    X = np.random.RandomState(0).normal(size=(200, 6))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ae = AutoencoderTransformer(2, max_iter=2, random_state=0).fit(X)
+    before = ae.transform(X)
+    assert "_inference_state" in vars(ae)  # built once, kept for the next call
+    assert "_inference_state" not in pickle.loads(pickle.dumps(ae)).__dict__
+    ae.partial_fit(X)  # trains the same module in place
+    after = ae.transform(X)
+    assert not np.allclose(after, before)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(ae)).transform(X), after)
+    with torch.no_grad():  # a user's edit of the trained encoder counts too
+        for parameter in ae.encoder_.parameters():
+            parameter.mul_(0.5)
+    assert not np.allclose(ae.transform(X), after)
