@@ -283,9 +283,7 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--no-pyod", action="store_true", help="skip PyOD")
     parser.add_argument("--no-wide", action="store_true", help="skip the wide sets")
-    parser.add_argument(
-        "--no-large", action="store_true", help="skip the large sets"
-    )
+    parser.add_argument("--no-large", action="store_true", help="skip the large sets")
     parser.add_argument(
         "--large-only", action="store_true", help="run the large sets alone"
     )

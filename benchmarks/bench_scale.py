@@ -34,7 +34,6 @@ import warnings
 
 import numpy as np
 import torch
-
 from sklearn.ensemble import IsolationForest
 
 from sklearn_ae import AutoencoderOutlierDetector, AutoencoderTransformer

@@ -401,9 +401,10 @@ class Conv(_Architecture):
         # upsampled) map: channels x the block's pixels, three times.
         c, h, w = self.fitted_shape
         maps = sum(ch * h * w // 4**i for i, ch in enumerate(self.channels))
-        return super().row_floats(n_features, n_outputs, widths) + len(
-            widths
-        ) * 2 * 3 * maps
+        return (
+            super().row_floats(n_features, n_outputs, widths)
+            + len(widths) * 2 * 3 * maps
+        )
 
 
 class Recurrent(_Architecture):

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import copy
 import warnings
-from dataclasses import dataclass
+import weakref
+from dataclasses import dataclass, field
 from numbers import Integral, Real
 
 import numpy as np
@@ -83,42 +84,45 @@ class _Inference:
     the float64 forward took 2x the CPU time of the float32 one (0.10 s
     against 0.05 s for 100,000 rows, one thread). On a GPU the network runs as
     trained. ``row_floats`` counts the values one row holds in the
-    network's tensors at once (sizes chunks). ``source`` is the trained
-    module and ``versions`` the in-place edit counters of its weights and
-    buffers when the copy was made: they move whenever training,
-    ``load_state_dict`` or a user changes a value.
+    network's tensors at once (sizes chunks). ``tensors`` are the trained
+    module's weights and buffers and ``versions`` their in-place edit
+    counters when the copy was made: they move whenever training,
+    ``load_state_dict`` or a user changes a value. ``extras`` holds what an
+    estimator derives once from its fitted attributes for inference (the
+    detector's statistics as tensors).
     """
 
-    module: torch.nn.Module
+    module: object
     precision: torch.dtype
     device: str
     row_floats: int
-    source: torch.nn.Module
     tensors: tuple
     versions: tuple
+    extras: dict = field(default_factory=dict)
 
     @classmethod
     def build(cls, estimator, source):
-        module, precision = source, torch.float32
+        # On a GPU, None: the trained module itself runs (holding it here
+        # would keep it alive through _INFERENCE's value).
+        module, precision = None, torch.float32
         if torch.device(estimator.device_).type == "cpu":
             module, precision = copy.deepcopy(source).double(), torch.float64
-        module.eval()
+            module.eval()
         widths = estimator._recipe().widths
         row_floats = estimator._architecture().row_floats(
             estimator.n_features_in_, estimator._target_width, widths
         )
         tensors = _tensors_of(source)
         versions = tuple(t._version for t in tensors)
-        return cls(
-            module, precision, estimator.device_, row_floats, source, tensors, versions
-        )
+        return cls(module, precision, estimator.device_, row_floats, tensors, versions)
 
-    def describes(self, source):
-        """Whether this was built from ``source`` as its weights are now."""
-        return source is self.source and self.versions == tuple(
-            t._version for t in self.tensors
-        )
+    def describes(self):
+        """Whether the trained module's weights are still those copied."""
+        return self.versions == tuple(t._version for t in self.tensors)
 
+
+# Trained module -> its _Inference; an entry goes with its module.
+_INFERENCE = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -213,10 +217,6 @@ class _BaseAutoencoder(BaseEstimator):
         "_target_width",
         "_n_features_out",
     )
-
-    # Private state derived from the fitted network and rebuilt on first
-    # use: never pickled or saved.
-    _derived_attributes = ("_inference_state",)
 
     # output_activation="auto" on a dense network: a sigmoid when every
     # training target lies in [0, 1] (see _Architecture.output_for).
@@ -482,23 +482,18 @@ class _BaseAutoencoder(BaseEstimator):
         return estimator
 
     # --------------------------------------------------------------- inference
-    def __getstate__(self):
-        state = dict(super().__getstate__())
-        # Rebuilt from the network on first use: a pickle carries no copy.
-        for name in self._derived_attributes:
-            state.pop(name, None)
-        return state
-
     def _inference(self):
         """What inference needs, built once per trained network (see
         :class:`_Inference`) and rebuilt only when the network's weights or
         buffers change (``fit``, ``partial_fit``, ``load``, or a user's edit
-        of ``encoder_``)."""
+        of ``encoder_``). Kept beside the estimator, keyed by the trained
+        module, so that inference leaves the estimator's ``__dict__`` as it
+        was and a pickle carries no copy."""
         module = self._net.module_
-        cached = self.__dict__.get("_inference_state")
-        if cached is None or not cached.describes(module):
+        cached = _INFERENCE.get(module)
+        if cached is None or not cached.describes():
             cached = _Inference.build(self, module)
-            self._inference_state = cached
+            _INFERENCE[module] = cached
         return cached
 
     def _map_batches(self, X, fn, n_out, dtype, row_floats=0):
@@ -514,11 +509,10 @@ class _BaseAutoencoder(BaseEstimator):
         rows come.
         """
         inference = self._inference()
-        module, precision, device = (
-            inference.module,
-            inference.precision,
-            inference.device,
-        )
+        module = inference.module
+        if module is None:  # on a GPU: the trained module itself
+            module = self._net.module_.eval()
+        precision, device = inference.precision, inference.device
         itemsize = torch.finfo(precision).bits // 8
         row_bytes = itemsize * (inference.row_floats + X.shape[1] + n_out + row_floats)
         n_rows = X.shape[0]

@@ -250,8 +250,6 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
         "_part_scale",
     )
 
-    _derived_attributes = (*_BaseAutoencoder._derived_attributes, "_score_tensors")
-
     # Scores compare raw residuals: keep the output unbounded (not measured
     # with a sigmoid on [0, 1] data).
     _sigmoid_for_unit_range = False
@@ -490,7 +488,7 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
 
     def _set_score_statistics(self, X, rng):
         """Scales, centre and reference codes of the score, from training rows."""
-        self.__dict__.pop("_score_tensors", None)
+        self._inference().extras.clear()
         n, n_members, n_features = X.shape[0], len(self.n_components_), X.shape[1]
         limit = _STATS_VALUES // (n_members * n_features)
         limit = min(_STATS_SAMPLE, max(_AUTO_MIN_SAMPLES, limit))
@@ -530,22 +528,21 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
 
     def _tensors(self, x):
         """The score's statistics as tensors of x's dtype and device, made
-        once per fitted detector (see ``_derived_attributes``)."""
-        key = (x.dtype, x.device, id(self._code_reference))
-        cached = self.__dict__.get("_score_tensors")
-        if cached is None or cached[0] != key:
+        once per fitted detector (kept with its inference copy)."""
+        key = ("score", x.dtype, x.device, id(self._code_reference))
+        extras = self._inference().extras
+        if key not in extras:
             arrays = (
                 self._residual_scale,
                 self._code_center,
                 self._code_scale,
                 self._code_reference,
             )
-            tensors = tuple(
+            extras.clear()
+            extras[key] = tuple(
                 torch.as_tensor(a, dtype=x.dtype, device=x.device) for a in arrays
             )
-            cached = (key, tensors)
-            self._score_tensors = cached
-        return cached[1]
+        return extras[key]
 
     def _member_parts(self, module, x):
         """The two parts of each member's error for each row: ``(b, 2 * M)``.

@@ -117,9 +117,10 @@ def test_parallel_post_fit_transform_and_predict_on_dask_workers(dask_client):
         fitted.score_samples, drop_axis=1, dtype=np.float64, meta=np.array(())
     )
     np.testing.assert_array_equal(scores.compute(), fitted.score_samples(X))
-    assert dask_client.run(lambda: 1).keys() == dask_client.scheduler_info()[
-        "workers"
-    ].keys()
+    assert (
+        dask_client.run(lambda: 1).keys()
+        == dask_client.scheduler_info()["workers"].keys()
+    )
 
 
 def test_incremental_trains_chunk_by_chunk_through_partial_fit(dask_client):
