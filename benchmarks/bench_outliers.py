@@ -34,6 +34,17 @@ protocol, to show that the cost grows linearly with the number of features:
     python benchmarks/bench_outliers.py --quick    # 4 sets, 1 seed
     python benchmarks/bench_outliers.py --data /path/to/adbench --seeds 0 1
     python benchmarks/bench_outliers.py --methods "AE detector" IsolationForest
+    python benchmarks/bench_outliers.py --large-only   # the large sets alone
+
+Then the large sets (``--no-large`` skips them; ``--large-only`` runs them
+alone), one seed, the detector against IsolationForest only, fit and scoring
+timed apart (CPU seconds, with the wall-clock beside), scoring every row:
+ADBench's shuttle (49,097 x 9) and two synthetic sets of 200,000 and
+1,000,000 rows x 20 features near a 5-dimensional curved manifold, 0.5% of the
+rows planted outliers (each either off the manifold, Gaussian noise of the
+same per-feature spread, or on it but far out, its latent values tripled). It
+prints the detector's total time as a ratio to IsolationForest's (target
+<= 5x) and the ROC-AUC difference (target >= +0.02 on average).
 
 The data folder defaults to ``../shared/data/adbench`` beside the repository,
 or ``$SKLEARN_AE_DATA/adbench``.
@@ -91,6 +102,76 @@ def lowrank(seed=0, n=200, n_features=8000, rank=10, n_outliers=5):
 
 
 WIDE_SETS = {"ads-like": ads_like, "lowrank": lowrank}
+
+
+def manifold(n, seed=0, n_features=20, rank=5, outlier_share=0.005):
+    """Rows near a curved low-dimensional manifold, plus planted outliers."""
+    rng = np.random.RandomState(seed)
+    mixing = rng.normal(size=(rank, n_features)) / np.sqrt(rank)
+    latent = rng.normal(size=(n, rank))
+    n_out = int(n * outlier_share)
+    latent[n_out // 2 : n_out] *= 3.0  # on the manifold, far out
+    X = np.tanh(latent @ mixing) + 0.05 * rng.normal(size=(n, n_features))
+    X[: n_out // 2] = rng.normal(size=(n_out // 2, n_features)) * X.std(axis=0)
+    y = np.zeros(n, dtype=int)
+    y[:n_out] = 1
+    order = rng.permutation(n)
+    return X[order], y[order]
+
+
+def run_large(sets, seed=0):
+    """Fit and scoring times apart, the detector beside IsolationForest."""
+    print()
+    print(
+        "Large sets, seed 0: ROC-AUC, fit and score_samples of every row "
+        "(CPU seconds; wall-clock in brackets)"
+    )
+    print(
+        f"{'dataset':10s} {'rows':>8s} {'feat':>4s} | {'AE AUC':>6s} "
+        f"{'AE fit':>13s} {'AE score':>13s} | {'IF AUC':>6s} {'IF fit':>12s} "
+        f"{'IF score':>12s} | {'ratio':>5s}"
+    )
+    totals = {"AE": 0.0, "IF": 0.0}
+    gains = []
+    for name, X, y in sets:
+        X = StandardScaler().fit_transform(X)
+        line = f"{name:10s} {X.shape[0]:8d} {X.shape[1]:4d} |"
+        total = {}
+        aucs = {}
+        for label, model in (
+            ("AE", AutoencoderOutlierDetector(random_state=seed)),
+            ("IF", IsolationForest(random_state=seed)),
+        ):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                wall, cpu = time.perf_counter(), time.process_time()
+                model.fit(X)
+                fit = (time.process_time() - cpu, time.perf_counter() - wall)
+                wall, cpu = time.perf_counter(), time.process_time()
+                scores = model.score_samples(X)
+                score = (time.process_time() - cpu, time.perf_counter() - wall)
+            aucs[label] = roc_auc_score(y, -scores)
+            total[label] = fit[0] + score[0]
+            totals[label] += total[label]
+            width = 13 if label == "AE" else 12
+            line += f" {aucs[label]:6.3f}"
+            for c, w in (fit, score):
+                line += f" {f'{c:.1f} ({w:.1f})':>{width}s}"
+            line += " |"
+        gains.append(aucs["AE"] - aucs["IF"])
+        line += f" {total['AE'] / total['IF']:5.1f}"
+        print(line, flush=True)
+    ratio = totals["AE"] / totals["IF"]
+    gain = float(np.mean(gains))
+    print(
+        f"total CPU time: detector {totals['AE']:.1f} s, IsolationForest "
+        f"{totals['IF']:.1f} s: {ratio:.1f}x; target <= 5x: "
+        f"{'met' if ratio <= 5 else 'MISSED'}"
+    )
+    print(
+        f"mean ROC-AUC difference (detector - IsolationForest): {gain:+.3f}; "
+        f"target >= +0.02: {'met' if gain >= 0.02 else 'MISSED'}"
+    )
 
 
 # Each method: (X, seed) -> anomaly scores, higher = more anomalous. The fit
@@ -202,6 +283,10 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--no-pyod", action="store_true", help="skip PyOD")
     parser.add_argument("--no-wide", action="store_true", help="skip the wide sets")
+    parser.add_argument("--no-large", action="store_true", help="skip the large sets")
+    parser.add_argument(
+        "--large-only", action="store_true", help="run the large sets alone"
+    )
     parser.add_argument(
         "--methods", nargs="+", help="names of the methods to run (default: all)"
     )
@@ -237,6 +322,15 @@ def main(argv=None):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         AutoencoderOutlierDetector(max_iter=1).fit(np.eye(8))
+    if args.large_only:
+        shuttle = args.data / "shuttle.npz"
+        large = []
+        if shuttle.exists():
+            data = np.load(shuttle)
+            large.append(("shuttle", data["X"], data["y"]))
+        large += [(f"manifold{n // 1000}k", *manifold(n)) for n in (200_000, 1_000_000)]
+        run_large(large)
+        return 0
     sets = []
     for path in files:
         data = np.load(path)
@@ -245,6 +339,8 @@ def main(argv=None):
     if not args.no_wide and not args.quick:
         wide = [(name, *make()) for name, make in WIDE_SETS.items()]
         run_table(wide, methods, seeds, "synthetic wide")
+    if not args.no_large and not args.quick:
+        return main([*(argv or sys.argv[1:]), "--large-only"])
     return 0
 
 

@@ -1,6 +1,19 @@
-"""Fit and transform float32 memmaps of growing size: time per row and memory.
+"""Scale: memory and time of fit, transform and scoring on large inputs.
 
-Writes memmaps of 100k, 500k and 2M rows x 100 features to a temporary folder,
+Part 1 (issue 23's targets), each printed as a ratio to a baseline measured in
+the same run; times are CPU seconds of this process (one torch thread), best
+of 5, which other jobs on a shared machine inflate less than wall-clock:
+
+- ``transform`` of a 1,000,000 x 100 float32 memmap (hidden (256, 128),
+  ``n_components=4``): growth of anonymous resident memory, <= 256 MB;
+- ``transform`` of 100,000 x 30 rows (``n_components=4``) <= 1.2x a bare
+  float64 forward of the same encoder in the same chunks (float64 is the
+  inference precision on the CPU: see ``_Inference`` in ``_base.py``);
+- one-row ``transform`` <= 0.5 ms, printed beside a bare float32 forward;
+- ``AutoencoderOutlierDetector.score_samples`` on 100,000 x 30 rows (5,000
+  fitted) <= 3x ``IsolationForest.score_samples``.
+
+Part 2: writes memmaps of 100k, 500k and 2M rows x 100 features to a temporary folder,
 then for each: fits ``AutoencoderTransformer`` for a fixed number of epochs and
 transforms every row, sampling the process's anonymous resident memory
 (``RssAnon`` in ``/proc/self/status``; the memmap's own file pages are not the
@@ -9,6 +22,7 @@ peak anonymous memory at the largest size <= 1.2x that at the smallest + 100 MB,
 time per row at the largest within 1.3x of that at the smallest.
 
     python benchmarks/bench_scale.py [--sizes 100000 500000 2000000] [--epochs 2]
+    python benchmarks/bench_scale.py --targets-only
 """
 
 import argparse
@@ -20,8 +34,9 @@ import warnings
 
 import numpy as np
 import torch
+from sklearn.ensemble import IsolationForest
 
-from sklearn_ae import AutoencoderTransformer
+from sklearn_ae import AutoencoderOutlierDetector, AutoencoderTransformer
 
 
 def rss_anon_mb():
@@ -70,6 +85,92 @@ def make_memmap(path, n_rows, n_features, chunk=100_000):
     return np.memmap(path, dtype=np.float32, mode="r", shape=(n_rows, n_features))
 
 
+def cpu_best(call, repeat=5, number=1):
+    """Best CPU time of ``number`` calls, over ``repeat`` tries (seconds/call)."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.process_time()
+        for _ in range(number):
+            call()
+        best = min(best, (time.process_time() - start) / number)
+    return best
+
+
+def verdict(ok):
+    return "met" if ok else "MISSED"
+
+
+def targets(tmp):
+    """Issue 23's targets, each beside its baseline from this run."""
+    quiet = warnings.catch_warnings()
+    quiet.__enter__()
+    warnings.simplefilter("ignore")
+    rng = np.random.RandomState(0)
+    print("Targets (CPU time, one thread, best of 5)\n")
+
+    X = make_memmap(os.path.join(tmp, "X1M.f32"), 1_000_000, 100)
+    ae = AutoencoderTransformer(
+        4, hidden_layer_sizes=(256, 128), max_iter=1, random_state=0
+    ).fit(X[:5000])
+    base = rss_anon_mb()
+    with PeakSampler() as mem:
+        Z = ae.transform(X)
+    grown = mem.peak - base
+    print(
+        f"transform 1,000,000 x 100 float32 memmap, hidden (256, 128), 4 codes: "
+        f"+{grown:.0f} MB RssAnon (codes alone: {Z.nbytes / 2**20:.0f} MB); "
+        f"target <= 256 MB: {verdict(grown <= 256)}"
+    )
+    del X, Z, ae
+
+    X = rng.normal(size=(100_000, 30)) @ rng.normal(size=(30, 30)) / np.sqrt(30)
+    X = X.astype(np.float32)
+    ae = AutoencoderTransformer(4, max_iter=5, random_state=0).fit(X[:5000])
+    inference = ae._inference()
+    encoder = inference.module.encoder
+    step = 2048
+
+    def bare():
+        with torch.no_grad():
+            for start in range(0, len(X), step):
+                encoder(torch.tensor(X[start : start + step], dtype=torch.float64))
+
+    t_ae, t_bare = cpu_best(lambda: ae.transform(X)), cpu_best(bare)
+    ratio = t_ae / t_bare
+    print(
+        f"transform 100,000 x 30, 4 codes: {t_ae * 1e3:.0f} ms; bare float64 "
+        f"forward of the same encoder ({step}-row chunks) {t_bare * 1e3:.0f} ms: "
+        f"{ratio:.2f}x; target <= 1.2x: {verdict(ratio <= 1.2)}"
+    )
+    row = X[:1]
+    encoder32 = ae.encoder_
+
+    def bare_row():
+        with torch.no_grad():
+            encoder32(torch.from_numpy(row))
+
+    t_row = cpu_best(lambda: ae.transform(row), number=200)
+    t_bare_row = cpu_best(bare_row, number=200)
+    print(
+        f"one-row transform: {t_row * 1e3:.3f} ms; bare float32 forward "
+        f"{t_bare_row * 1e3:.3f} ms ({t_row / t_bare_row:.1f}x); target <= 0.5 ms: "
+        f"{verdict(t_row <= 5e-4)}"
+    )
+
+    X = X.astype(np.float64)
+    detector = AutoencoderOutlierDetector(random_state=0).fit(X[:5000])
+    forest = IsolationForest(random_state=0).fit(X[:5000])
+    t_det = cpu_best(lambda: detector.score_samples(X), repeat=3)
+    t_forest = cpu_best(lambda: forest.score_samples(X), repeat=3)
+    ratio = t_det / t_forest
+    print(
+        f"detector score_samples 100,000 x 30 (5,000 fitted): {t_det:.2f} s; "
+        f"IsolationForest {t_forest:.2f} s: {ratio:.1f}x; target <= 3x: "
+        f"{verdict(ratio <= 3)}\n"
+    )
+    quiet.__exit__(None, None, None)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -78,6 +179,9 @@ def main():
     parser.add_argument("--features", type=int, default=100)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument(
+        "--targets-only", action="store_true", help="part 1 only (the targets)"
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     rows = []
@@ -90,6 +194,9 @@ def main():
         )
         AutoencoderTransformer(10, max_iter=1, random_state=0).fit(warm).transform(warm)
     with tempfile.TemporaryDirectory() as tmp:
+        targets(tmp)
+        if args.targets_only:
+            return
         for n in args.sizes:
             X = make_memmap(os.path.join(tmp, f"X{n}.f32"), n, args.features)
             ae = AutoencoderTransformer(

@@ -189,9 +189,17 @@ class NetworkKind(BaseEstimator):
         """The shape one row is viewed as (``input_shape_``), or None."""
         return None
 
-    def row_floats(self, n_features, n_outputs, code_width):
-        """Floats a row holds in the widest layer: sizes inference chunks."""
-        return max(n_features, n_outputs, code_width, *self.hidden)
+    def row_floats(self, n_features, n_outputs, widths):
+        """Values one row holds in the network's tensors during a forward
+        pass, every member of ``widths`` counted: sizes inference chunks.
+
+        An upper bound, the sum over every intermediate tensor (a dense
+        member: the centred and scaled inputs, each layer before and after
+        its activation, the code, the output and its rescaled forms), as if
+        none were freed before the pass ends.
+        """
+        per_member = 3 * (n_features + n_outputs) + 4 * sum(self.hidden)
+        return len(widths) * per_member + 2 * sum(widths)
 
     def build_from_data(self, X, Y, recipe, seed, n_outputs):
         """The module a recipe trains, started from statistics of up to
@@ -482,11 +490,15 @@ class Conv(NetworkKind):
         )
         return Autoencoder(encoder, decoder)
 
-    def row_floats(self, n_features, n_outputs, code_width):
+    def row_floats(self, n_features, n_outputs, widths):
+        # Each conv block, in the encoder and its mirror in the decoder,
+        # holds its convolution's output, the activation and the pooled (or
+        # upsampled) map: channels x the block's pixels, three times.
         c, h, w = self.fitted_shape
-        return max(
-            super().row_floats(n_features, n_outputs, code_width),
-            max(self.channels) * h * w,
+        maps = sum(ch * h * w // 4**i for i, ch in enumerate(self.channels))
+        return (
+            super().row_floats(n_features, n_outputs, widths)
+            + len(widths) * 2 * 3 * maps
         )
 
 
@@ -596,12 +608,13 @@ class Recurrent(NetworkKind):
         )
         return Autoencoder(encoder, decoder)
 
-    def row_floats(self, n_features, n_outputs, code_width):
-        # Every time step keeps its hidden state (and four LSTM gates).
-        return max(
-            super().row_floats(n_features, n_outputs, code_width),
-            4 * self.fitted_shape[0] * max(self.hidden),
-        )
+    def row_floats(self, n_features, n_outputs, widths):
+        # Every time step of every layer, in the encoder and the decoder,
+        # keeps its hidden state and four LSTM gates.
+        window = self.fitted_shape[0]
+        return super().row_floats(n_features, n_outputs, widths) + len(
+            widths
+        ) * 2 * 5 * window * sum(self.hidden)
 
 
 ARCHITECTURES = {"dense": Dense, "conv": Conv, "recurrent": Recurrent}

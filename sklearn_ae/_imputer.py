@@ -33,6 +33,12 @@ from sklearn_ae._utils import (
 # sample_posterior=True (bounded cost on large data).
 _SPREAD_SAMPLE = 2000
 
+# n_components="auto": half the number of features, at most this many, so
+# that the network and the PCA start (n_components x n_features values)
+# grow linearly with the number of features: 10 rows x 100,000 columns asked
+# for a 50,000-unit code and a 37 GiB PCA start.
+_AUTO_MAX_COMPONENTS = 64
+
 
 @fill_doc
 class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
@@ -81,7 +87,8 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
         epoch during training, in [0, 1).
     n_components : int or "auto", default="auto"
         Width of the code. "auto" is half the number of features (at
-        least 1).
+        least 1, at most 64), so that the cost of fit grows linearly with
+        the number of features.
     hidden_layer_sizes : int or tuple of int, default=(128, 128)
         Widths of the encoder's hidden layers; the decoder mirrors them.
     random_state : int, RandomState instance or None, default=None
@@ -323,7 +330,9 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
 
     def _fitted_facts(self, X):
         k = self.n_components
-        return {"n_components_": max(1, X.shape[1] // 2) if k == "auto" else int(k)}
+        if k == "auto":
+            k = min(max(1, X.shape[1] // 2), _AUTO_MAX_COMPONENTS)
+        return {"n_components_": int(k)}
 
     def _recipe(self):
         return Recipe(

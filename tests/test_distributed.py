@@ -72,3 +72,80 @@ def test_batch_iterator_shards_split_the_rows():
         seen.append(rows)
     flat = sorted(r for rows in seen for r in rows)
     assert flat == list(range(23))
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        yield client
+
+
+def _digits():
+    X, _ = load_digits(return_X_y=True)
+    return X[:600] / 16
+
+
+def test_parallel_post_fit_transform_and_predict_on_dask_workers(dask_client):
+    da = pytest.importorskip("dask.array")
+    wrappers = pytest.importorskip("dask_ml.wrappers")
+    from sklearn_ae import AutoencoderOutlierDetector
+
+    X = _digits()
+    dX = da.from_array(X, chunks=(150, X.shape[1]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ae = wrappers.ParallelPostFit(
+            AutoencoderTransformer(n_components=4, max_iter=5, random_state=0)
+        ).fit(X)
+        detector = wrappers.ParallelPostFit(
+            AutoencoderOutlierDetector(max_iter=2, random_state=0)
+        ).fit(X)
+    codes = ae.transform(dX)
+    labels = detector.predict(dX)
+    assert isinstance(codes, da.Array) and codes.npartitions == 4
+    # Computed on the workers, chunk by chunk: equal to the in-memory call.
+    np.testing.assert_array_equal(codes.compute(), ae.estimator.transform(X))
+    np.testing.assert_array_equal(labels.compute(), detector.estimator.predict(X))
+    # ParallelPostFit has no score_samples: map_blocks gives the scores.
+    fitted = detector.estimator
+    scores = dX.map_blocks(
+        fitted.score_samples, drop_axis=1, dtype=np.float64, meta=np.array(())
+    )
+    np.testing.assert_array_equal(scores.compute(), fitted.score_samples(X))
+    assert (
+        dask_client.run(lambda: 1).keys()
+        == dask_client.scheduler_info()["workers"].keys()
+    )
+
+
+def test_incremental_trains_chunk_by_chunk_through_partial_fit(dask_client):
+    da = pytest.importorskip("dask.array")
+    wrappers = pytest.importorskip("dask_ml.wrappers")
+
+    X = _digits()
+    dX = da.from_array(X, chunks=(150, X.shape[1]))
+    model = wrappers.Incremental(
+        AutoencoderTransformer(n_components=6, random_state=0),
+        shuffle_blocks=False,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(dX)
+    fitted = model.estimator_
+    # One epoch per chunk, in order: four partial_fit calls.
+    assert fitted.n_iter_ == 4
+    # The same as calling partial_fit on the chunks in memory.
+    local = AutoencoderTransformer(n_components=6, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for start in range(0, len(X), 150):
+            local.partial_fit(X[start : start + 150])
+    np.testing.assert_allclose(fitted.transform(X), local.transform(X), rtol=1e-6)
+    np.testing.assert_allclose(
+        model.transform(dX).compute(), local.transform(X), rtol=1e-6
+    )
