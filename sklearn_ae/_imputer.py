@@ -74,7 +74,7 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
         epoch during training, in [0, 1).
     n_components : int or "auto", default="auto"
         Width of the code. "auto" is half the number of features (at
-        least 1).
+        least 1), at most the widest hidden layer.
     hidden_layer_sizes : int or tuple of int, default=(128, 128)
         Widths of the encoder's hidden layers; the decoder mirrors them.
     random_state : int, RandomState instance or None, default=None
@@ -302,7 +302,15 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
     def _recipe(self, X=None):
         if X is not None:
             k = self.n_components
-            self.n_components_ = max(1, X.shape[1] // 2) if k == "auto" else int(k)
+            if k == "auto":
+                # Half the features, but no wider than the widest hidden
+                # layer: on wide rows a wider code lets the PCA-started linear
+                # path nearly copy its input, which fills hidden entries
+                # worse (MNIST at 30% missing, test RMSE: 392 units 0.137,
+                # 128 units 0.124; bench_imputation.py --sets images).
+                widest = max(self._architecture().hidden)
+                k = min(max(1, X.shape[1] // 2), widest)
+            self.n_components_ = int(k)
         return Recipe(
             widths=(self.n_components_,),
             loss="mse",

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import torch
 from sklearn.datasets import load_breast_cancer
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
@@ -140,3 +141,18 @@ def test_imputer_save_load_round_trip(table, tmp_path):
     loaded = load(path)
     assert isinstance(loaded, AutoencoderImputer)
     assert np.array_equal(loaded.transform(X_masked), imputer.transform(X_masked))
+
+
+@pytest.mark.parametrize(
+    "n_features, hidden, expected",
+    [(10, (128, 128), 5), (300, (128, 128), 128), (300, (16, 48), 48), (1, 8, 1)],
+)
+def test_imputer_auto_code_width(n_features, hidden, expected):
+    # Half the features, at most the widest hidden layer: a code wider than
+    # that filled MNIST worse (bench_imputation.py --sets images).
+    X, _ = _masked(np.random.RandomState(0).uniform(size=(60, n_features)), 0.2)
+    X[0] = 0.5  # every feature observed somewhere
+    imputer = AutoencoderImputer(hidden_layer_sizes=hidden, max_iter=1, random_state=0)
+    imputer.fit(X)
+    assert imputer.n_components_ == expected
+    assert imputer.encoder_(torch.zeros(1, n_features)).shape == (1, expected)
