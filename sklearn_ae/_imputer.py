@@ -25,6 +25,13 @@ from sklearn_ae._utils import (
     fit_method,
 )
 
+# max_iter="auto": about this many row-feature passes, at most 200 epochs
+# and at least 10. Narrow tables get 200 epochs (early stopping ends most
+# sooner); MNIST's 5,000 x 784 rows get 26, which cost 0.9% of the test RMSE
+# against 40 epochs and 35% less time (bench_imputation.py --sets images).
+_EPOCH_BUDGET = 1e8
+_MAX_EPOCHS, _MIN_EPOCHS = 200, 10
+
 # Training rows on which the spread of the fill errors is measured, for
 # sample_posterior=True (bounded cost on large data).
 _SPREAD_SAMPLE = 2000
@@ -77,6 +84,10 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
         least 1), at most the widest hidden layer.
     hidden_layer_sizes : int or tuple of int, default=(128, 128)
         Widths of the encoder's hidden layers; the decoder mirrors them.
+    max_iter : int or "auto", default="auto"
+        Maximum number of epochs. "auto" bounds the training work: about
+        10^8 / (n_samples * n_features) epochs, at most 200 and at least 10
+        (200 on tables of up to 500,000 entries; 26 on 5,000 MNIST images).
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling, the training masks and the
         draws of ``sample_posterior``. The caller's global numpy and torch
@@ -128,6 +139,7 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
         "add_indicator": ["boolean"],
         "keep_empty_features": ["boolean"],
         "mask_fraction": [Interval(Real, 0, 1, closed="left")],
+        "max_iter": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "n_components": [
             StrOptions({"auto"}),
             Interval(Integral, 1, None, closed="left"),
@@ -176,7 +188,7 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
         learning_rate_init=1e-3,
         learning_rate="adaptive",
         batch_size="auto",
-        max_iter=200,
+        max_iter="auto",
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,
@@ -315,12 +327,19 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
                 widest = max(self._architecture().hidden)
                 k = min(max(1, X.shape[1] // 2), widest)
             self.n_components_ = int(k)
+        epochs = None
+        if self.max_iter == "auto":
+            epochs = _MAX_EPOCHS
+            if X is not None:
+                work = _EPOCH_BUDGET / max(1, X.shape[0] * X.shape[1])
+                epochs = int(np.clip(np.ceil(work), _MIN_EPOCHS, _MAX_EPOCHS))
         return Recipe(
             widths=(self.n_components_,),
             loss="mse",
             corrupt=Corruption("missing", self.mask_fraction)
             if self.mask_fraction
             else None,
+            epochs=epochs,
         )
 
     def _measure_spread(self, X_nan, seed):

@@ -169,3 +169,23 @@ def test_imputer_sigmoid_output_for_unit_range(table):
     assert filled[hidden].min() >= 0 and filled[hidden].max() <= 1
     wide = AutoencoderImputer(max_iter=1, random_state=0).fit(unit * 2 - 0.5)
     assert wide.output_activation_ == "identity"
+
+
+@pytest.mark.parametrize(
+    "shape, epochs", [((5000, 784), 26), ((3000, 100), 200), ((10000, 2000), 10)]
+)
+def test_imputer_auto_epochs_follow_the_table_size(shape, epochs):
+    # max_iter="auto": about 10^8 / (n_samples * n_features) epochs, at most
+    # 200 and at least 10, so a wide table trains for a bounded time. (A fit
+    # that reaches the bound costs 10^8 row-feature passes: the rule is read
+    # from the recipe the fit trains.)
+    X = np.zeros(shape, dtype=np.float32)
+    imputer = AutoencoderImputer()
+    assert imputer._recipe(X).epochs == epochs
+    assert AutoencoderImputer(max_iter=7)._recipe(X).epochs is None
+
+
+def test_imputer_auto_epochs_small_table_runs_200():
+    X, _ = _masked(np.random.RandomState(0).uniform(size=(40, 5)), 0.2)
+    imputer = AutoencoderImputer(n_iter_no_change=1000, tol=0.0, random_state=0)
+    assert imputer.fit(X).n_iter_ == 200
