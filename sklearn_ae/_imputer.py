@@ -108,7 +108,10 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
 
     Notes
     -----
-    Only the dense network is used: rows are tables. The estimators that
+    Only the dense network is used: rows are tables. Where every observed
+    entry at fit lies in [0, 1] the output goes through a sigmoid (as
+    ``output_activation="auto"`` does in the other dense estimators), so
+    the fills stay in that range. The estimators that
     reduce or score rows (:class:`AutoencoderTransformer`,
     :class:`AutoencoderOutlierDetector`) also take NaN directly; this one
     returns the completed table.
