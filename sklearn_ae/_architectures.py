@@ -83,7 +83,9 @@ def _scale_of(values, mean):
 
 
 def _in_unit_range(values):
+    """Whether every observed entry (NaN is missing) lies in [0, 1]."""
     values = values.data if sp.issparse(values) else values
+    values = values[~np.isnan(values)]
     return values.size > 0 and float(values.min()) >= 0 and float(values.max()) <= 1
 
 

@@ -431,7 +431,7 @@ class _BaseAutoencoder(BaseEstimator):
                 f"{self.learning_rate_init})."
             )
         elif (
-            result.n_iter == self.max_iter
+            result.n_iter == (recipe.epochs or self.max_iter)
             and recipe.warn_unconverged
             and not (
                 result.stopped_early
@@ -446,7 +446,8 @@ class _BaseAutoencoder(BaseEstimator):
                 else "Increase max_iter, or set early_stopping=True."
             )
             message = (
-                f"{name}: max_iter={self.max_iter} epochs ran before the loss "
+                f"{name}: max_iter={recipe.epochs or self.max_iter} epochs ran "
+                "before the loss "
                 f"stopped improving by tol={self.tol}. {advice}"
             )
         else:

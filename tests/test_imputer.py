@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
+import torch
 from sklearn.datasets import load_breast_cancer
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.impute import SimpleImputer
@@ -178,3 +179,51 @@ def test_imputer_sample_posterior_draw_does_not_depend_on_the_batch(table):
     noise = (whole - centre)[:, 20]
     assert np.std(noise[hidden[:, 20]]) > 0.01
     assert len(np.unique(noise[hidden[:, 20]])) == hidden[:, 20].sum()
+
+
+@pytest.mark.parametrize(
+    "n_features, hidden, expected",
+    [(10, (128, 128), 5), (300, (128, 128), 128), (300, (16, 48), 48), (1, 8, 1)],
+)
+def test_imputer_auto_code_width(n_features, hidden, expected):
+    # Half the features, at most the widest hidden layer: a code wider than
+    # that filled MNIST worse (bench_imputation.py --sets images).
+    X, _ = _masked(np.random.RandomState(0).uniform(size=(60, n_features)), 0.2)
+    X[0] = 0.5  # every feature observed somewhere
+    imputer = AutoencoderImputer(hidden_layer_sizes=hidden, max_iter=1, random_state=0)
+    imputer.fit(X)
+    assert imputer.n_components_ == expected
+    assert imputer.encoder_(torch.zeros(1, n_features)).shape == (1, expected)
+
+
+def test_imputer_sigmoid_output_for_unit_range(table):
+    # Observed entries all in [0, 1] (NaN missing): a sigmoid output, so
+    # every fill stays in range; other data: an identity output.
+    X, X_masked, hidden = table
+    unit = X_masked / 16.0
+    imputer = AutoencoderImputer(max_iter=1, random_state=0).fit(unit)
+    assert imputer.output_activation_ == "sigmoid"
+    filled = imputer.transform(unit)
+    assert filled[hidden].min() >= 0 and filled[hidden].max() <= 1
+    wide = AutoencoderImputer(max_iter=1, random_state=0).fit(unit * 2 - 0.5)
+    assert wide.output_activation_ == "identity"
+
+
+@pytest.mark.parametrize(
+    "shape, epochs", [((5000, 784), 26), ((3000, 100), 200), ((10000, 2000), 10)]
+)
+def test_imputer_auto_epochs_follow_the_table_size(shape, epochs):
+    # max_iter="auto": about 10^8 / (n_samples * n_features) epochs, at most
+    # 200 and at least 10, so a wide table trains for a bounded time. (A fit
+    # that reaches the bound costs 10^8 row-feature passes: the rule is read
+    # from the recipe the fit trains.)
+    X = np.zeros(shape, dtype=np.float32)
+    imputer = AutoencoderImputer()
+    assert imputer._fitted_facts(X)["_auto_epochs"] == epochs
+    assert AutoencoderImputer(max_iter=7)._fitted_facts(X)["_auto_epochs"] is None
+
+
+def test_imputer_auto_epochs_small_table_runs_200():
+    X, _ = _masked(np.random.RandomState(0).uniform(size=(40, 5)), 0.2)
+    imputer = AutoencoderImputer(n_iter_no_change=1000, tol=0.0, random_state=0)
+    assert imputer.fit(X).n_iter_ == 200
