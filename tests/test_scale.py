@@ -165,6 +165,7 @@ def test_fit_on_100000_columns_stays_under_2_gb(name):
     assert grown < 2048, f"{name}.fit on 10 x 100,000 grew the peak RSS by {grown} MB"
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_imputer_auto_width_is_bounded():
     from sklearn_ae import AutoencoderImputer
 
@@ -177,6 +178,7 @@ def test_imputer_auto_width_is_bounded():
     assert narrow.n_components_ == 10
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_detector_threshold_from_a_sample_of_a_large_table(monkeypatch):
     # Scoring every training row for offset_ took as long as the fit on a
     # 1,000,000-row table; above _OFFSET_SAMPLE rows a random sample sets it.
