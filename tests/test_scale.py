@@ -166,18 +166,6 @@ def test_fit_on_100000_columns_stays_under_2_gb(name):
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-def test_imputer_auto_width_is_bounded():
-    from sklearn_ae import AutoencoderImputer
-
-    rng = np.random.RandomState(0)
-    X = rng.normal(size=(30, 400))
-    X[rng.rand(*X.shape) < 0.1] = np.nan
-    imputer = AutoencoderImputer(max_iter=1, random_state=0).fit(X)
-    assert imputer.n_components_ == 64
-    narrow = AutoencoderImputer(max_iter=1, random_state=0).fit(X[:, :20])
-    assert narrow.n_components_ == 10
-
-
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_detector_threshold_from_a_sample_of_a_large_table(monkeypatch):
     # Scoring every training row for offset_ took as long as the fit on a
