@@ -13,7 +13,13 @@ from sklearn.base import (
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
 )
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_score, train_test_split
 from sklearn.neighbors import kneighbors_graph
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import MaxAbsScaler
 from sklearn.semi_supervised import LabelSpreading
 from sklearn.utils import column_or_1d
 from sklearn.utils.multiclass import check_classification_targets
@@ -33,6 +39,10 @@ _SPREAD_NEIGHBORS = 7
 # Times the spread class distributions are averaged over each row's
 # neighbours before they become pseudo-labels (measured: 2 beats 1 and 0).
 _SMOOTHING_STEPS = 2
+# The spreading is judged by cross-validation on at most this many labelled
+# rows (a stratified sample), in at most this many folds.
+_JUDGED_ROWS = 2000
+_JUDGE_FOLDS = 5
 
 
 @dataclass(frozen=True)
@@ -244,7 +254,7 @@ class AutoencoderClassifier(
         n_pretrain = min(n_pretrain, self.max_iter - 1)
         n_rounds = self.spreading_rounds if self.pseudo_labels else 1
         rounds = np.array_split(np.arange(self.max_iter - n_pretrain), n_rounds)
-        curves, scores, start = [], [], None
+        curves, scores, start, trusted = [], [], None, None
         for phase, epochs in enumerate([n_pretrain, *map(len, rounds)]):
             if epochs == 0:
                 continue
@@ -252,9 +262,14 @@ class AutoencoderClassifier(
             if phase == 0:
                 targets = np.zeros_like(weights)
             elif self.pseudo_labels and start is not None and not labelled.all():
+                # Judged once, over the first codes: later ones have learnt
+                # the labelled rows, which would flatter a spreading to them.
+                if trusted is None:
+                    trusted = self._spreading_wins(X, weights, labelled)
                 # Spread the labels over the codes of the network so far: the
                 # pre-trained codes first, then each round's fine-tuned ones.
-                targets = self._spread(X, weights, labelled)
+                if trusted:
+                    targets = self._spread(X, weights, labelled)
             self._phase = _Phase(epochs, start, validation_rows)
             self._fit_network(X, _with_weights(X, targets))
             curves += self.loss_curve_
@@ -363,32 +378,61 @@ class AutoencoderClassifier(
         """Class weights with the unlabelled rows' spread classes added:
         one-hot rows scaled by their smoothed spread probability."""
         codes = self._encode(X)
-        targets = np.where(labelled, weights.argmax(axis=1), -1)
-        n_neighbors = max(1, min(_SPREAD_NEIGHBORS, len(codes) - 1))
-        # Each row and its nearest neighbours: the graph LabelSpreading's
-        # kernel="knn" builds, built once here for the smoothing too.
-        graph = kneighbors_graph(codes, n_neighbors, include_self=True)
-        with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
-            # Rows no labelled neighbour reaches get NaN distributions and a
-            # warning: they take no pseudo-label (weight 0).
-            warnings.simplefilter("ignore", RuntimeWarning)
-            spreading = LabelSpreading(kernel=lambda *_: graph)
-            distributions = spreading.fit(codes, targets).label_distributions_
-        distributions = np.nan_to_num(distributions)
-        # Each row's distribution becomes the mean of its nearest neighbours'
-        # (itself included), _SMOOTHING_STEPS times over the same graph: the
-        # first step is the spreading's own rule for a new row.
-        for _ in range(_SMOOTHING_STEPS):
-            distributions = graph @ distributions / n_neighbors
-        spread = np.zeros_like(weights)
-        # The spreading's classes are those of the labelled rows: all of them.
-        columns = spreading.classes_[spreading.classes_ >= 0]
-        spread[:, columns] = distributions[:, : len(columns)]
+        spread = _spread_labels(_neighbour_graph(codes), weights, labelled)
         best = spread.argmax(axis=1)
         out = weights.copy()
         rows = np.flatnonzero(~labelled)
         out[rows, best[rows]] = spread[rows, best[rows]]
         return out
+
+    def _spreading_wins(self, X, weights, labelled):
+        """Whether the spreading over the codes classifies hidden labelled
+        rows more accurately than logistic regressions of the labelled rows
+        (on the inputs, and on the codes), all cross-validated on the same
+        folds. Where it does not, its pseudo-labels would pull the head
+        below what the labelled rows alone give."""
+        rows = np.flatnonzero(labelled)
+        classes = weights[rows].argmax(axis=1)
+        n_classes = weights.shape[1]
+        if len(rows) > _JUDGED_ROWS and np.bincount(classes).min() > 1:
+            rows, _, classes, _ = train_test_split(
+                rows,
+                classes,
+                train_size=_JUDGED_ROWS,
+                stratify=classes,
+                random_state=0,
+            )
+        n_folds = min(_JUDGE_FOLDS, np.bincount(classes, minlength=n_classes).min())
+        if n_classes < 2 or n_folds < 2:
+            # One class, or a class with one labelled row, which cannot be
+            # both hidden and learnt from: nothing to judge by, so the
+            # spreading is kept.
+            return True
+        splitter = StratifiedKFold(n_folds, shuffle=True, random_state=0)
+        folds = list(splitter.split(rows, classes))
+        codes = self._encode(X)
+        graph = _neighbour_graph(codes)
+        judged = np.zeros(len(labelled), dtype=bool)
+        judged[rows] = True
+        hits = 0
+        for _, hidden in folds:
+            shown = judged.copy()
+            shown[rows[hidden]] = False
+            spread = _spread_labels(graph, weights, shown)
+            hits += np.sum(spread[rows[hidden]].argmax(axis=1) == classes[hidden])
+        spreading = hits / len(rows)
+        supervised = 0.0
+        for inputs in (X, codes):
+            model = make_pipeline(
+                SimpleImputer(keep_empty_features=True),
+                MaxAbsScaler(),
+                LogisticRegression(max_iter=1000),
+            )
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                accuracy = cross_val_score(model, inputs[rows], classes, cv=folds)
+            supervised = max(supervised, accuracy.mean())
+        return spreading > supervised
 
     def _recipe(self, X=None):
         phase = getattr(self, "_phase", None)
@@ -432,6 +476,35 @@ def _unlabelled(y):
             dtype=bool,
         )
     return np.zeros(len(y), dtype=bool)
+
+
+def _neighbour_graph(codes):
+    """Each row and its nearest neighbours (LabelSpreading's kernel="knn")."""
+    n_neighbors = max(1, min(_SPREAD_NEIGHBORS, len(codes) - 1))
+    return kneighbors_graph(codes, n_neighbors, include_self=True)
+
+
+def _spread_labels(graph, weights, labelled):
+    """Class distribution of every row: the ``labelled`` rows' classes
+    (``weights.argmax``) spread over ``graph``, then smoothed."""
+    targets = np.where(labelled, weights.argmax(axis=1), -1)
+    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+        # Rows no labelled neighbour reaches get NaN distributions and a
+        # warning: they take no pseudo-label (weight 0).
+        warnings.simplefilter("ignore", RuntimeWarning)
+        spreading = LabelSpreading(kernel=lambda *_: graph)
+        distributions = spreading.fit(graph, targets).label_distributions_
+    distributions = np.nan_to_num(distributions)
+    # Each row's distribution becomes the mean of its nearest neighbours'
+    # (itself included), _SMOOTHING_STEPS times over the same graph: the
+    # first step is the spreading's own rule for a new row.
+    n_neighbors = graph[0].nnz  # the same in every row
+    for _ in range(_SMOOTHING_STEPS):
+        distributions = graph @ distributions / n_neighbors
+    spread = np.zeros_like(weights)
+    columns = spreading.classes_[spreading.classes_ >= 0]
+    spread[:, columns] = distributions[:, : len(columns)]
+    return spread
 
 
 def _with_weights(X, weights):
