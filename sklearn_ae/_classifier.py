@@ -82,7 +82,12 @@ class AutoencoderClassifier(
        neighbours; each unlabelled row also learns its most probable class,
        weighted by that probability. The fine-tuning runs in
        ``spreading_rounds`` rounds, and the labels are spread again over the
-       fine-tuned codes before each new round.
+       fine-tuned codes before each new round. The spreading is first
+       judged on the labelled rows: cross-validated (hide a fold of them,
+       spread, score the hidden rows) against logistic regressions of the
+       same rows on the same folds. Where it is not more accurate, its
+       pseudo-labels would pull the head below what the labelled rows alone
+       give, and the fine-tuning uses the labelled rows only.
 
     :meth:`predict_proba` is the softmax of the head, :meth:`transform`
     gives the fine-tuned codes. When every row is labelled the classes may
@@ -102,7 +107,8 @@ class AutoencoderClassifier(
         Spread the labels over the pre-trained codes, smooth the spread
         distributions over each row's nearest neighbours, and fine-tune on
         the unlabelled rows' most probable classes too (weighted by their
-        probability).
+        probability), provided the spreading, cross-validated on the
+        labelled rows, beats a supervised fit of them.
     spreading_rounds : int, default=3
         With ``pseudo_labels=True``, fine-tuning is split into this many
         rounds of equal length, and before each the labels are spread again
