@@ -36,6 +36,7 @@ shared machine.
     python benchmarks/bench_semisupervised.py                 # every part, 3 seeds
     python benchmarks/bench_semisupervised.py --part digits
     python benchmarks/bench_semisupervised.py --part fashion --seeds 0
+    python benchmarks/bench_semisupervised.py --part fashion --methods MLP Spreading
 
 The data folder defaults to ``../shared/data`` beside the repository, or
 ``$SKLEARN_AE_DATA``.
@@ -153,13 +154,16 @@ def image_tasks(folder, name):
     yield f"{short} 20k, 1,000 labels", X_train, y_train, X_test, y_test, 100
 
 
-def run(tasks, seeds):
+def run(tasks, seeds, chosen=None):
     rows = []
     for name, X_train, y_train, X_test, y_test, per_class in tasks:
         results = {}
         for seed in seeds:
             y_partial = few_labels(y_train, per_class, seed)
             for method, estimator in methods(seed).items():
+                wanted = [*chosen, "AutoencoderClassifier"] if chosen else [method]
+                if not any(c in method for c in wanted):
+                    continue
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", ConvergenceWarning)
                     start = time.perf_counter()
@@ -192,6 +196,13 @@ def main():
         "--part", choices=["digits", "mnist", "fashion", "all"], default="all"
     )
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument(
+        "--methods",
+        nargs="+",
+        default=None,
+        help="run only the methods whose names contain one of these (the "
+        "autoencoder is always run)",
+    )
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--data", default=None, help="folder holding images/*.npz")
     args = parser.parse_args()
@@ -204,7 +215,7 @@ def main():
         if args.part in (name, "all"):
             file = {"fashion": "fashion_mnist"}.get(name, name)
             tasks += list(image_tasks(args.data or data_dir(), file))
-    rows = run(tasks, args.seeds)
+    rows = run(tasks, args.seeds, args.methods)
 
     print(f"\nseeds {args.seeds}, torch threads {args.threads}\n")
     print("| task | method | accuracy | fit time (s) |")
@@ -222,6 +233,8 @@ def main():
     for name, results in rows:
         others = [m for m in results if m != "AutoencoderClassifier"]
         supervised = [m for m in others if m.endswith("(labelled)")]
+        if not supervised:
+            continue
         mean_s, best_s, worst_s = margins(results, supervised)
         mean_a, best_a, worst_a = margins(results, others)
         print(

@@ -436,7 +436,9 @@ class AutoencoderClassifier(
             )
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
-                accuracy = cross_val_score(model, inputs[rows], classes, cv=folds)
+                accuracy = cross_val_score(
+                    model, inputs[rows], classes, cv=folds, error_score="raise"
+                )
             supervised = max(supervised, accuracy.mean())
         return spreading > supervised
 
