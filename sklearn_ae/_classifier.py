@@ -87,7 +87,8 @@ class AutoencoderClassifier(
        spread, score the hidden rows) against logistic regressions of the
        same rows on the same folds. Where it is not more accurate, its
        pseudo-labels would pull the head below what the labelled rows alone
-       give, and the fine-tuning uses the labelled rows only.
+       give, and the fine-tuning uses the labelled rows only, in one phase
+       as with ``pseudo_labels=False``.
 
     :meth:`predict_proba` is the softmax of the head, :meth:`transform`
     gives the fine-tuned codes. When every row is labelled the classes may
