@@ -5,7 +5,9 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -275,3 +277,43 @@ def test_sample_weight_is_refused_with_what_to_do_instead(digits):
         AutoencoderClassifier(max_iter=2).fit(X, y, sample_weight=np.ones(60))
     with pytest.raises(TypeError, match="does not support sample_weight"):
         AutoencoderClassifier(max_iter=2).fit_transform(X, y, sample_weight=np.ones(60))
+
+
+def _clusters_cut_by_a_plane(n, seed):
+    """Six well-separated clusters; the class is the side of a plane in
+    feature 0, and most rows of a cluster lie on one side. A spreading over
+    a neighbour graph labels each cluster with its majority class, while a
+    linear fit of a few labelled rows finds the plane."""
+    rng = np.random.RandomState(seed)
+    centers = rng.normal(scale=4.0, size=(6, 15))
+    cluster = rng.randint(6, size=n)
+    X = centers[cluster] + rng.normal(size=(n, 15))
+    side = (rng.uniform(size=n) < np.array([0.15, 0.85] * 3)[cluster]).astype(int)
+    X[:, 0] = (2 * side - 1) * (0.5 + np.abs(rng.normal(size=n)))
+    return X, side
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_no_pseudo_labels_where_the_spreading_loses(seed, monkeypatch):
+    X, y = _clusters_cut_by_a_plane(1000, 0)
+    X_train, X_test, y_train, y_test = X[:600], X[600:], y[:600], y[600:]
+    y_partial = _few_labels(y_train, 30, seed)
+    labelled = y_partial != -1
+    spread, calls = AutoencoderClassifier._spread, []
+
+    def recording(self, *args):
+        calls.append(args)
+        return spread(self, *args)
+
+    monkeypatch.setattr(AutoencoderClassifier, "_spread", recording)
+    clf = AutoencoderClassifier(max_iter=30, random_state=seed)
+    clf.fit(X_train, y_partial)
+    # Cross-validated on the labelled rows, the spreading loses to a
+    # supervised fit of them, so no pseudo-label is used...
+    assert calls == []
+    # ...and the classifier is not below an MLP of the labelled rows alone.
+    mlp = MLPClassifier(max_iter=500, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mlp.fit(X_train[labelled], y_train[labelled])
+    assert clf.score(X_test, y_test) >= mlp.score(X_test, y_test)
