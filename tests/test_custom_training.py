@@ -342,7 +342,13 @@ def test_estimators_train_a_users_network(X, make):
     decoders = getattr(estimator.decoder_, "members", [estimator.decoder_])
     built = {id(net.decoder) for net in _BUILT}
     assert decoders and all(id(decoder) in built for decoder in decoders)
-    assert estimator.loss_curve_[-1] < estimator.loss_curve_[0]
+    curve = estimator.loss_curve_
+    if isinstance(estimator, AutoencoderClassifier):
+        # Pre-training minimises the reconstruction alone, fine-tuning adds
+        # the labels' cross-entropy: the loss falls within the fine-tuning.
+        curve = curve[int(round(estimator.pretrain_fraction * 20)) :]
+        assert estimator.score(X, X[:, 0] > 0) > 0.8
+    assert curve[-1] < curve[0]
     if hasattr(estimator, "transform"):
         assert estimator.transform(X).shape == (len(X), 2)
 
