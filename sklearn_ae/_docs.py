@@ -24,8 +24,11 @@ _PARAMETERS = {
     ),
     "output_activation": (
         '{"auto", "identity", "sigmoid", "tanh", "relu"}',
-        'Activation of the output. "auto" is "sigmoid" with ``loss="bce"`` and '
-        '"identity" otherwise.',
+        'Activation of the output. "auto" is "sigmoid" with ``loss="bce"``, '
+        "and on the dense network when every training target lies in [0, 1] "
+        "(pixels, min-max scaled columns; not for the outlier detector); "
+        '"identity" otherwise. Choose "identity" for data only min-max scaled '
+        "whose new rows may fall outside the training range.",
     ),
     "dropout": (
         "float",
