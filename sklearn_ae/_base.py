@@ -308,6 +308,13 @@ class _BaseAutoencoder(BaseEstimator):
         effects; the base sets them."""
         return {}
 
+    def _learn_facts(self, X):
+        """Set the fitted facts of the training rows ``X`` (see
+        :meth:`_fitted_facts`) and return the recipe they give."""
+        for name, value in self._fitted_facts(X).items():
+            setattr(self, name, value)
+        return self._recipe()
+
     def _recipe(self):
         """What to train: a value computed from the hyperparameters and the
         fitted attributes alone, the same at fit and after ``load``."""
@@ -388,9 +395,7 @@ class _BaseAutoencoder(BaseEstimator):
             device = resolve_device(self.device)
             seed = derive_seed(self.random_state)
             if recipe is None:
-                for name, value in self._fitted_facts(X).items():
-                    setattr(self, name, value)
-                recipe = self._recipe()
+                recipe = self._learn_facts(X)
             self.output_activation_ = self._architecture().output_for(self, target)
             with seeded(seed, device):
                 module = self._architecture().build_from_data(

@@ -274,9 +274,7 @@ class AutoencoderClassifier(
         n_pretrain = min(n_pretrain, self.max_iter - 1)
         n_rounds = self.spreading_rounds if self.pseudo_labels else 1
         rounds = np.array_split(np.arange(self.max_iter - n_pretrain), n_rounds)
-        for name, value in self._fitted_facts(X).items():
-            setattr(self, name, value)
-        recipe = self._recipe()
+        recipe = self._learn_facts(X)
         curves, scores, start, nets, trusted = [], [], None, [], None
         phases = [n_pretrain, *map(len, rounds)]
         for phase, epochs in enumerate(phases):
