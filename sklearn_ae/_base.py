@@ -642,6 +642,28 @@ class _BaseAutoencoder(BaseEstimator):
     def _reconstruct(self, X):
         return self._map_batches(X, lambda m, x: m(x)[0], self._target_width, X.dtype)
 
+    # ------------------------------------------------------------ ONNX export
+    # ``sklearn_ae.to_onnx`` exports ``_onnx_outputs`` (see _onnx.py).
+    def _check_exportable(self):
+        """Raise ValueError when inference has no ONNX form (none here)."""
+
+    def _onnx_constants(self):
+        """Fitted arrays the exported graph reads, by name (none here)."""
+        return {}
+
+    def _onnx_outputs(self, module, x, constants):
+        """The exported outputs for float32 rows ``x``: ``transform``'s codes.
+
+        ``module`` is a float32 copy of the trained module, ``constants``
+        the tensors of :meth:`_onnx_constants`.
+        """
+        return (module.encoder(x),)
+
+    def _onnx_output_shapes(self):
+        """``(kind, width)`` of each exported output: kind ``"real"``,
+        ``"int"`` or ``"label"``, width None for a 1-D output."""
+        return [("real", self._n_features_out)]
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True

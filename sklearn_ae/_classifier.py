@@ -8,6 +8,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
+import torch
 from sklearn.base import (
     ClassifierMixin,
     ClassNamePrefixFeaturesOutMixin,
@@ -496,6 +497,14 @@ class AutoencoderClassifier(
         # The head's width, len(classes_), is checked by the weights.
         arrays = {**super()._fitted_arrays(), **noise_arrays(self)}
         return {**arrays, "classes_": ((None,), self.classes_.dtype.kind)}
+
+    def _onnx_outputs(self, module, x, constants):
+        # Probabilities; the converter adds the labels (their most probable
+        # class), as skl2onnx does for MLPClassifier.
+        return (torch.softmax(module.logits(x), dim=1),)
+
+    def _onnx_output_shapes(self):
+        return [("label", None), ("real", len(self.classes_))]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -7,6 +7,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+import torch
 from sklearn.base import TransformerMixin
 from sklearn.utils._missing import is_scalar_nan
 from sklearn.utils.validation import check_is_fitted
@@ -416,6 +417,49 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
         return np.where(
             counts > 0, np.sqrt(squares.sum(axis=0) / np.maximum(counts, 1)), overall
         )
+
+    def _check_exportable(self):
+        if self.sample_posterior:
+            raise ValueError(
+                "AutoencoderImputer(sample_posterior=True) draws each fill at "
+                "random, seeded by a hash of its row, which has no ONNX form. "
+                "Export an imputer fitted with sample_posterior=False."
+            )
+
+    def _onnx_constants(self):
+        return {
+            "empty": self._empty_features[None, :],
+            "kept": np.flatnonzero(~self._empty_features),
+            "indicator": self._indicator_features,
+        }
+
+    def _onnx_outputs(self, module, x, constants):
+        # transform's steps, on float32 tensors.
+        missing = (
+            torch.isnan(x)
+            if is_scalar_nan(self.missing_values)
+            else x == self.missing_values
+        )
+        empty_missing = missing & constants["empty"]
+        x_nan = torch.where(missing, torch.nan, x)
+        x_nan = torch.where(empty_missing, 0.0, x_nan)
+        fill = module(x_nan)[0]
+        out = torch.where(missing, fill, x)
+        out = torch.where(empty_missing, 0.0, out)
+        if not self.keep_empty_features:
+            out = out[:, constants["kept"]]
+        if self.add_indicator:
+            indicator = missing[:, constants["indicator"]].to(out.dtype)
+            out = torch.cat([out, indicator], dim=1)
+        return (out,)
+
+    def _onnx_output_shapes(self):
+        n_out = self.n_features_in_
+        if not self.keep_empty_features:
+            n_out -= int(self._empty_features.sum())
+        if self.add_indicator:
+            n_out += len(self._indicator_features)
+        return [("real", n_out)]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -106,10 +106,10 @@ def _mean_nearest(z, reference, k):
     differences. ``|z|^2`` does not change which references are nearest, so
     it is added to the ``k`` selected only. They are selected in place by
     numpy's introselect on the CPU (2 to 3x faster than ``torch.topk``
-    there), by ``topk`` elsewhere.
+    there), by ``topk`` elsewhere and in an ONNX export.
     """
     partial = torch.addmm((reference**2).sum(dim=1), z, reference.T, alpha=-2)
-    if partial.device.type == "cpu":
+    if partial.device.type == "cpu" and not torch.onnx.is_in_onnx_export():
         values = partial.numpy()
         values.partition(k - 1, axis=1)
         smallest = partial[:, :k]
@@ -555,14 +555,18 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
             )
         return extras[key]
 
-    def _member_parts(self, module, x):
+    def _member_parts(self, module, x, statistics=None):
         """The two parts of each member's error for each row: ``(b, 2 * M)``.
 
         Columns ``m``: reconstruction error plus code distance from the
         median code; columns ``M + m``: mean distance of the code to its
         nearest reference codes. ``_scores`` divides them by ``_part_scale``.
+        ``statistics``: the score's statistics as tensors (by default
+        :meth:`_tensors`).
         """
-        residual_scale, center, code_scale, reference = self._tensors(x)
+        if statistics is None:
+            statistics = self._tensors(x)
+        residual_scale, center, code_scale, reference = statistics
         reconstruction, code = module(x)
         errors = ((reconstruction - x.unsqueeze(1)) / residual_scale) ** 2
         code = (code - center) / code_scale
@@ -595,3 +599,34 @@ class AutoencoderOutlierDetector(OutlierMixin, _BaseAutoencoder):
             X, self._member_parts, n_parts, np.float64, self._reference_width()
         )
         return -(parts / self._part_scale).mean(axis=1)
+
+    def _onnx_constants(self):
+        return {
+            "residual_scale": self._residual_scale,
+            "code_center": self._code_center,
+            "code_scale": self._code_scale,
+            "code_reference": self._code_reference,
+            "part_scale": self._part_scale,
+            "offset": np.float64(self.offset_),
+        }
+
+    def _onnx_outputs(self, module, x, constants):
+        # label and scores (decision_function), as skl2onnx exports
+        # IsolationForest; each (n, 1). The network runs in float32, the
+        # errors and distances in float64: in float32 the distances to
+        # the nearest codes lose digits to cancellation (scores 1e-4
+        # relative from the estimator's, 2e-7 so).
+        def network(rows):
+            reconstruction, code = module(rows.float())
+            return reconstruction.double(), code.double()
+
+        names = ("residual_scale", "code_center", "code_scale", "code_reference")
+        statistics = tuple(constants[name].double() for name in names)
+        parts = self._member_parts(network, x.double(), statistics)
+        scores = -(parts / constants["part_scale"]).mean(dim=1, keepdim=True)
+        decision = scores - constants["offset"]
+        labels = torch.where(decision < 0, -1, 1).to(torch.int64)
+        return labels, decision.float()
+
+    def _onnx_output_shapes(self):
+        return [("int", 1), ("real", 1)]

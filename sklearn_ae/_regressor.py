@@ -213,6 +213,13 @@ class AutoencoderRegressor(RegressorMixin, _BaseAutoencoder):
     def _fitted_arrays(self):
         return {**super()._fitted_arrays(), **noise_arrays(self)}
 
+    def _onnx_outputs(self, module, x, constants):
+        return (module(x)[0],)
+
+    def _onnx_output_shapes(self):
+        # A 1-D y exports as one column, as MLPRegressor does.
+        return [("real", self._target_width)]
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True
