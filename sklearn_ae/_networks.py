@@ -153,7 +153,10 @@ class DenseEncoder(nn.Module):
 
     def forward(self, x):
         # A missing entry (NaN) enters as its column's mean: 0 once centred.
-        centred = (x - self.mean).nan_to_num(nan=0.0)
+        # (torch.where rather than nan_to_num, which also clips infinities
+        # that checked input never holds: its ONNX export is 3 Where nodes.)
+        centred = x - self.mean
+        centred = torch.where(torch.isnan(centred), 0.0, centred)
         inputs = centred / self.scale
         if self.missing_indicator:
             inputs = torch.cat([inputs, torch.isnan(x).to(inputs.dtype)], dim=1)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import logging
+import re
 import warnings
 
 import numpy as np
@@ -109,7 +110,9 @@ def network_graph(estimator, opset=_OPSET):
     graph = _Graph(estimator)
     # Two rows: torch.export would fix a batch dimension of 1.
     x = torch.zeros(2, estimator.n_features_in_)
-    network = type(estimator._module).__name__
+    network = estimator.network
+    if not isinstance(network, str):
+        network = getattr(network, "__qualname__", type(network).__name__)
     try:
         with _quiet_exporter():
             program = torch.onnx.export(
@@ -122,12 +125,11 @@ def network_graph(estimator, opset=_OPSET):
                 verbose=False,
             )
     except Exception as exc:  # torch's exporter raises many kinds
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         raise ExportError(
             f"The network of this {name} ({network}) cannot be exported to "
-            f"ONNX: torch.onnx failed with {type(exc).__name__}: {reason}. A "
-            "network of your own must use operations that have an ONNX form "
-            "(no numpy or Python control flow on values in forward)."
+            f"ONNX: {_reason(exc)} A network of your own must use operations "
+            "that have an ONNX form (no numpy, no Python control flow on "
+            "tensor values in forward)."
         ) from exc
     model = program.model_proto
     if model.functions:
@@ -144,6 +146,18 @@ def network_graph(estimator, opset=_OPSET):
                     "sklearn_ae cannot merge into a pipeline's graph yet."
                 )
     return model
+
+
+def _reason(exc):
+    """What torch.onnx could not export, from its error (the operation
+    without an ONNX form where it names one)."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
+    found = re.search(r"No ONNX function found for <OpOverload\(op='([^']+)'", text)
+    if found:
+        return f"the operation {found.group(1)} has no ONNX form."
+    summary = text.split("## Exception summary", 1)[-1].strip().splitlines()
+    line = summary[0] if summary else type(exc).__name__
+    return re.sub(r"^<class '[^']+'>: ", "", line).rstrip(".") + "."
 
 
 # ---------------------------------------------------------------- skl2onnx
@@ -216,9 +230,16 @@ def _add_graph(model, input_name, scope, container):
         )
     for node in graph.node:
         attributes = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        inputs = [rename(n) for n in node.input]
+        while inputs and inputs[-1] == "":  # optional inputs left out
+            inputs.pop()
+        if "" in inputs:
+            # skl2onnx cannot order a node with an omitted optional input
+            # in the middle: pass the value ONNX assumes for it.
+            inputs = _explicit_optional_inputs(node, inputs, scope, container)
         container.add_node(
             node.op_type,
-            [rename(n) for n in node.input],
+            inputs,
             [rename(n) for n in node.output],
             op_domain=node.domain,
             op_version=opsets.get(node.domain, opsets.get("")),
@@ -226,6 +247,48 @@ def _add_graph(model, input_name, scope, container):
             **attributes,
         )
     return [rename(output.name) for output in graph.output]
+
+
+def _explicit_optional_inputs(node, inputs, scope, container):
+    """A recurrent layer's omitted ``sequence_lens``: every sequence's full
+    length, from the input's shape."""
+    from skl2onnx.proto import onnx_proto
+
+    if node.op_type not in ("LSTM", "GRU", "RNN") or inputs.index("") != 4:
+        raise ExportError(
+            f"The network's ONNX graph has a {node.op_type} node with an "
+            "omitted optional input, which sklearn_ae cannot merge into "
+            "skl2onnx's graph."
+        )
+    layout = next((a.i for a in node.attribute if a.name == "layout"), 0)
+    steps_axis, batch_axis = (1, 0) if layout else (0, 1)
+    names = {}
+    for part, axis in (("steps", steps_axis), ("batch", batch_axis)):
+        names[part] = scope.get_unique_variable_name(part)
+        container.add_node(
+            "Shape",
+            [inputs[0]],
+            [names[part]],
+            start=axis,
+            end=axis + 1,
+            name=scope.get_unique_operator_name("Shape"),
+        )
+    lengths = scope.get_unique_variable_name("lengths")
+    container.add_node(
+        "Expand",
+        [names["steps"], names["batch"]],
+        [lengths],
+        name=scope.get_unique_operator_name("Expand"),
+    )
+    sequence_lens = scope.get_unique_variable_name("sequence_lens")
+    container.add_node(
+        "Cast",
+        [lengths],
+        [sequence_lens],
+        to=onnx_proto.TensorProto.INT32,
+        name=scope.get_unique_operator_name("Cast"),
+    )
+    return [sequence_lens if name == "" else name for name in inputs]
 
 
 def _convert(scope, operator, container):
@@ -244,7 +307,9 @@ def _convert(scope, operator, container):
         model, _float_input(operator, container, scope), scope, container
     )
     if len(operator.outputs) == 2 and hasattr(estimator, "classes_"):
-        outputs = _class_labels(estimator, outputs[0], scope, container) + outputs
+        nocl = container.get_options(estimator, dict(nocl=False))["nocl"]
+        label = _class_labels(estimator, outputs[0], nocl, scope, container)
+        outputs = [label, *outputs]
     for produced, variable in zip(outputs, operator.outputs, strict=True):
         op, attributes = "Identity", {}
         if type(variable.type).__name__ == "DoubleTensorType":
@@ -258,26 +323,12 @@ def _convert(scope, operator, container):
         )
 
 
-def _class_labels(estimator, probabilities, scope, container):
-    """The most probable class of each row, as the estimator's labels."""
+def _class_labels(estimator, probabilities, nocl, scope, container):
+    """The most probable class of each row, as the estimator's labels (its
+    index among ``classes_`` with skl2onnx's option ``nocl``)."""
     from onnx import numpy_helper
+    from skl2onnx.proto import onnx_proto
 
-    classes = estimator.classes_
-    if classes.dtype.kind in "biu":
-        classes = classes.astype(np.int64)
-    elif classes.dtype.kind == "f" and np.array_equal(classes, np.round(classes)):
-        classes = classes.astype(np.int64)
-    elif classes.dtype.kind in "OUS":
-        classes = np.array([str(c) for c in classes], dtype=object)
-    else:
-        raise ExportError(
-            f"AutoencoderClassifier's classes {classes!r} have no ONNX label "
-            "type: use integer or string labels."
-        )
-    table = scope.get_unique_variable_name("classes")
-    container.add_initializer(
-        table, None, None, numpy_helper.from_array(classes, table)
-    )
     index = scope.get_unique_variable_name("argmax")
     container.add_node(
         "ArgMax",
@@ -287,6 +338,29 @@ def _class_labels(estimator, probabilities, scope, container):
         keepdims=0,
         name=scope.get_unique_operator_name("ArgMax"),
     )
+    if nocl:
+        return index
+    classes = estimator.classes_
+    if classes.dtype.kind in "biu":
+        classes = classes.astype(np.int64)
+    elif classes.dtype.kind == "f" and np.array_equal(classes, np.round(classes)):
+        classes = classes.astype(np.int64)
+    elif classes.dtype.kind in "OUS":
+        classes = [str(c) for c in classes]
+    else:
+        raise ExportError(
+            f"AutoencoderClassifier's classes {classes!r} have no ONNX label "
+            "type: use integer or string labels."
+        )
+    table = scope.get_unique_variable_name("classes")
+    if isinstance(classes, list):  # strings: a tensor of strings has no raw data
+        container.add_initializer(
+            table, onnx_proto.TensorProto.STRING, [len(classes)], classes
+        )
+    else:
+        container.add_initializer(
+            table, None, None, numpy_helper.from_array(classes, table)
+        )
     label = scope.get_unique_variable_name("label")
     container.add_node(
         "Gather",
@@ -295,7 +369,7 @@ def _class_labels(estimator, probabilities, scope, container):
         axis=0,
         name=scope.get_unique_operator_name("Gather"),
     )
-    return [label]
+    return label
 
 
 def _output_types(operator):
@@ -318,8 +392,8 @@ def _output_types(operator):
     for variable, (kind, width) in zip(operator.outputs, shapes, strict=True):
         shape = [n] if width is None else [n, width]
         if kind == "label":
-            classes = getattr(estimator, "classes_", np.zeros(0, dtype=int))
-            numeric = classes.dtype.kind in "biuf"
+            nocl = operator.scope_inst.get_options(estimator, dict(nocl=False))
+            numeric = nocl["nocl"] or estimator.classes_.dtype.kind in "biuf"
             variable.type = (Int64TensorType if numeric else StringTensorType)(shape)
         elif kind == "int":
             variable.type = Int64TensorType(shape)
@@ -336,7 +410,11 @@ def register_converters():
     for cls in _CLASSES.values():
         options = None
         if hasattr(cls, "predict_proba"):
-            options = {"zipmap": [True, False, "columns"]}
+            options = {
+                "zipmap": [True, False, "columns"],
+                "nocl": [False, True],
+                "output_class_labels": [False, True],
+            }
         skl2onnx.update_registered_converter(
             cls,
             f"SklearnAE{cls.__name__}",
