@@ -168,16 +168,31 @@ def _float_input(operator, container, scope):
     estimator = operator.raw_operator
     variable = operator.inputs[0]
     name = variable.full_name
-    shape = variable.type.shape
-    if len(shape) > 1 and all(isinstance(n, int) for n in shape[1:]):
-        n_features = int(np.prod(shape[1:]))
-        if n_features != estimator.n_features_in_:
+    shape = list(variable.type.shape)
+    if len(shape) != 2:
+        # Images as the estimator takes them: (n, H, W) or (n, H, W, C).
+        if not all(isinstance(n, int) for n in shape[1:]):
             raise ExportError(
-                f"{type(estimator).__name__} was fitted on "
-                f"{estimator.n_features_in_} features, but its ONNX input has "
-                f"shape {list(shape)} ({n_features} features). Pass rows like "
-                "those given to fit."
+                f"{type(estimator).__name__}'s ONNX input of shape {shape} needs "
+                "fixed sizes beyond the batch."
             )
+        sample = np.zeros([1, *shape[1:]])
+        _, images = estimator._architecture().flatten(sample, reset=False)
+        if images is None:
+            raise ExportError(
+                f"{type(estimator).__name__} with network="
+                f"{estimator.network!r} takes rows of shape (n, "
+                f"{estimator.n_features_in_}), as given to fit; its ONNX input "
+                f"has shape {shape}."
+            )
+    n_features = int(np.prod(shape[1:])) if len(shape) > 1 else None
+    if n_features is not None and n_features != estimator.n_features_in_:
+        raise ExportError(
+            f"{type(estimator).__name__} was fitted on "
+            f"{estimator.n_features_in_} features, but its ONNX input has "
+            f"shape {shape} ({n_features} features). Pass rows like those "
+            "given to fit."
+        )
     if type(variable.type).__name__ == "DoubleTensorType":
         cast = scope.get_unique_variable_name(name + "_float")
         container.add_node(
@@ -193,7 +208,17 @@ def _float_input(operator, container, scope):
             f"{type(estimator).__name__}'s ONNX input must be float32 or "
             f"float64 rows, not {variable.type}."
         )
-    if len(shape) != 2:  # images (n, c, h, w) or sequences (n, t, c)
+    if len(shape) == 4:  # (n, H, W, C) -> (n, C, H, W), as fit did
+        channels_first = scope.get_unique_variable_name(name + "_chw")
+        container.add_node(
+            "Transpose",
+            [name],
+            [channels_first],
+            perm=[0, 3, 1, 2],
+            name=scope.get_unique_operator_name("Transpose"),
+        )
+        name = channels_first
+    if len(shape) != 2:
         flat = scope.get_unique_variable_name(name + "_flat")
         container.add_node(
             "Flatten",

@@ -35,7 +35,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 # Network kinds: hyperparameters and the shape one row is viewed as.
 KINDS = {
     "dense": ({}, (12,)),
-    "conv": ({"network": "conv", "input_shape": (1, 4, 4)}, (1, 4, 4)),
+    "conv": ({"network": "conv", "input_shape": (2, 4, 4)}, (2, 4, 4)),
     "recurrent": ({"network": "recurrent", "input_shape": (6, 2)}, (6, 2)),
 }
 
@@ -124,8 +124,8 @@ CASES = [
 )
 def test_export_matches_estimator(cls, kind):
     """onnxruntime on the export gives the estimator's outputs on held-out
-    rows, for flat rows and (conv, recurrent) rows shaped as images or
-    sequences; the batch size is free."""
+    rows, for flat rows and (conv) images shaped (n, H, W, C) as the
+    estimator takes them; the batch size is free."""
     shape = KINDS[kind][1]
     X = _data(shape)
     estimator = _fitted(cls, kind, X[:120])
@@ -138,10 +138,11 @@ def test_export_matches_estimator(cls, kind):
     model = sklearn_ae.to_onnx(estimator, held_out[:1], options=options)
     _assert_matches(_run(model, held_out), expected)
     _assert_matches(_run(model, held_out[:1]), [e[:1] for e in expected])
-    if kind != "dense":
-        shaped = held_out.reshape(-1, *shape)
-        model = sklearn_ae.to_onnx(estimator, shaped[:1], options=options)
-        _assert_matches(_run(model, shaped), expected)
+    if kind == "conv":
+        images = held_out.reshape(-1, *shape).transpose(0, 2, 3, 1)  # (n, H, W, C)
+        assert_allclose(_expected(estimator, images)[-1], expected[-1])
+        model = sklearn_ae.to_onnx(estimator, images[:1], options=options)
+        _assert_matches(_run(model, images), expected)
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
@@ -234,6 +235,15 @@ def test_refuses_wrong_width():
     transformer = AutoencoderTransformer(2, max_iter=2, random_state=0).fit(X)
     with pytest.raises(ValueError, match="fitted on 12 features.*13 features"):
         sklearn_ae.to_onnx(transformer, np.zeros((1, 13), dtype=np.float32))
+
+
+def test_refuses_shaped_rows_where_the_estimator_does():
+    X = _data((12,))
+    transformer = AutoencoderTransformer(
+        2, network="recurrent", input_shape=(6, 2), max_iter=2, random_state=0
+    ).fit(X)
+    with pytest.raises(ValueError, match=r"takes rows of shape \(n, 12\)"):
+        sklearn_ae.to_onnx(transformer, X[:1].reshape(1, 6, 2).astype(np.float32))
 
 
 def test_refuses_sampled_imputation():
