@@ -34,6 +34,7 @@ import warnings
 
 import numpy as np
 import torch
+from _common import cpu_best
 from sklearn.ensemble import IsolationForest
 
 from sklearn_ae import AutoencoderOutlierDetector, AutoencoderTransformer
@@ -83,17 +84,6 @@ def make_memmap(path, n_rows, n_features, chunk=100_000):
     mm.flush()
     del mm
     return np.memmap(path, dtype=np.float32, mode="r", shape=(n_rows, n_features))
-
-
-def cpu_best(call, repeat=5, number=1):
-    """Best CPU time of ``number`` calls, over ``repeat`` tries (seconds/call)."""
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.process_time()
-        for _ in range(number):
-            call()
-        best = min(best, (time.process_time() - start) / number)
-    return best
 
 
 def verdict(ok):

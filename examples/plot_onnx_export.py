@@ -41,7 +41,14 @@ else:
     rng = np.random.RandomState(0)
     t = rng.uniform(-1, 1, size=(2000, 2))
     X = np.column_stack(
-        [t[:, 0], t[:, 1], t[:, 0] ** 2, t[:, 0] * t[:, 1], np.sin(2 * t[:, 1]), t.sum(1)]
+        [
+            t[:, 0],
+            t[:, 1],
+            t[:, 0] ** 2,
+            t[:, 0] * t[:, 1],
+            np.sin(2 * t[:, 1]),
+            t.sum(1),
+        ]
     ) + 0.05 * rng.normal(size=(2000, 6))
     X[:40] += rng.normal(scale=1.0, size=(40, 6))
 
@@ -87,7 +94,11 @@ serve = textwrap.dedent(
     """
 )
 served = subprocess.run(
-    [sys.executable, "-c", serve], cwd=folder, capture_output=True, text=True, check=True
+    [sys.executable, "-c", serve],
+    cwd=folder,
+    capture_output=True,
+    text=True,
+    check=True,
 )
 print(served.stdout.strip())
 

@@ -6,8 +6,8 @@ from sklearn_ae._architectures import Conv, Dense, Recurrent
 from sklearn_ae._classifier import AutoencoderClassifier
 from sklearn_ae._denoising import DenoisingAutoencoder
 from sklearn_ae._imputer import AutoencoderImputer
-from sklearn_ae._outlier import AutoencoderOutlierDetector
 from sklearn_ae._onnx import to_onnx
+from sklearn_ae._outlier import AutoencoderOutlierDetector
 from sklearn_ae._persistence import load, save
 from sklearn_ae._regressor import AutoencoderRegressor
 from sklearn_ae._sequences import sliding_windows

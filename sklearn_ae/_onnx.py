@@ -332,7 +332,7 @@ def _convert(scope, operator, container):
         model, _float_input(operator, container, scope), scope, container
     )
     if len(operator.outputs) == 2 and hasattr(estimator, "classes_"):
-        nocl = container.get_options(estimator, dict(nocl=False))["nocl"]
+        nocl = container.get_options(estimator, {"nocl": False})["nocl"]
         label = _class_labels(estimator, outputs[0], nocl, scope, container)
         outputs = [label, *outputs]
     for produced, variable in zip(outputs, operator.outputs, strict=True):
@@ -417,7 +417,7 @@ def _output_types(operator):
     for variable, (kind, width) in zip(operator.outputs, shapes, strict=True):
         shape = [n] if width is None else [n, width]
         if kind == "label":
-            nocl = operator.scope_inst.get_options(estimator, dict(nocl=False))
+            nocl = operator.scope_inst.get_options(estimator, {"nocl": False})
             numeric = nocl["nocl"] or estimator.classes_.dtype.kind in "biuf"
             variable.type = (Int64TensorType if numeric else StringTensorType)(shape)
         elif kind == "int":
@@ -487,9 +487,7 @@ def to_onnx(model, X, *, target_opset=None, options=None):
     if target_opset is None:
         target_opset = {"": _OPSET, "ai.onnx.ml": _ML_OPSET}
     if hasattr(X, "dtypes") and hasattr(X, "astype"):  # a DataFrame
-        X = X.astype(
-            {c: np.float32 for c, t in X.dtypes.items() if t == np.float64}
-        )
+        X = X.astype({c: np.float32 for c, t in X.dtypes.items() if t == np.float64})
     else:
         X = np.asarray(X)
         if X.dtype == np.float64:

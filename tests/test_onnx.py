@@ -134,7 +134,9 @@ def test_export_matches_estimator(cls, kind):
         rng = np.random.RandomState(3)
         held_out[rng.uniform(size=held_out.shape) < 0.2] = np.nan
     expected = _expected(estimator, held_out)
-    options = {id(estimator): {"zipmap": False}} if cls is AutoencoderClassifier else None
+    options = (
+        {id(estimator): {"zipmap": False}} if cls is AutoencoderClassifier else None
+    )
     model = sklearn_ae.to_onnx(estimator, held_out[:1], options=options)
     _assert_matches(_run(model, held_out), expected)
     _assert_matches(_run(model, held_out[:1]), [e[:1] for e in expected])
@@ -152,7 +154,9 @@ def test_missing_values_match(cls):
     estimator = _fitted(cls, "dense", X[:120])
     held_out = _data((12,), n=40, seed=7).astype(np.float32)
     held_out[np.random.RandomState(5).uniform(size=held_out.shape) < 0.15] = np.nan
-    options = {id(estimator): {"zipmap": False}} if cls is AutoencoderClassifier else None
+    options = (
+        {id(estimator): {"zipmap": False}} if cls is AutoencoderClassifier else None
+    )
     model = sklearn_ae.to_onnx(estimator, held_out[:1], options=options)
     _assert_matches(_run(model, held_out), _expected(estimator, held_out))
 
@@ -190,7 +194,11 @@ def test_column_transformer_beside_scikit_learn():
     X = _data((12,))
     columns = ColumnTransformer(
         [
-            ("codes", AutoencoderTransformer(2, max_iter=5, random_state=0), [0, 1, 2, 3, 4, 5]),
+            (
+                "codes",
+                AutoencoderTransformer(2, max_iter=5, random_state=0),
+                [0, 1, 2, 3, 4, 5],
+            ),
             ("scaled", StandardScaler(), [6, 7, 8]),
         ]
     ).fit(X[:120])
@@ -204,7 +212,9 @@ def test_classifier_labels_and_zipmap():
     MLPClassifier) the probabilities are one dict per row."""
     X = _data((12,))
     y = np.where(X[:, 0] > np.median(X[:, 0]), "high", "low")
-    classifier = AutoencoderClassifier(2, max_iter=5, random_state=0).fit(X[:120], y[:120])
+    classifier = AutoencoderClassifier(2, max_iter=5, random_state=0).fit(
+        X[:120], y[:120]
+    )
     held_out = X[120:].astype(np.float32)
     labels, probabilities = _run(sklearn_ae.to_onnx(classifier, held_out[:1]), held_out)
     assert_array_equal(labels, classifier.predict(held_out))
@@ -221,9 +231,7 @@ def test_float64_input_through_skl2onnx():
     register_converters()
     X = _data((12,))
     transformer = AutoencoderTransformer(2, max_iter=5, random_state=0).fit(X[:120])
-    model = skl2onnx.to_onnx(
-        transformer, X[:1], target_opset={"": 21, "ai.onnx.ml": 3}
-    )
+    model = skl2onnx.to_onnx(transformer, X[:1], target_opset={"": 21, "ai.onnx.ml": 3})
     (codes,) = _run(model, X[120:])
     assert codes.dtype == np.float64
     expected = transformer.transform(X[120:])
@@ -290,9 +298,15 @@ def test_user_network_without_onnx_form_is_refused():
     """A network of the user's that torch.onnx cannot export: a clear error
     naming the network; nothing is written."""
     X = _data((12,))
-    transformer = AutoencoderTransformer(2, network=_UserNet, max_iter=2, random_state=0)
+    transformer = AutoencoderTransformer(
+        2, network=_UserNet, max_iter=2, random_state=0
+    )
     transformer.fit(X)
-    with pytest.raises(ValueError, match=r"\(_UserNet\) cannot be exported to ONNX: the operation aten.sort has no ONNX form"):
+    with pytest.raises(
+        ValueError,
+        match=r"\(_UserNet\) cannot be exported to ONNX: the operation "
+        r"aten.sort has no ONNX form",
+    ):
         sklearn_ae.to_onnx(transformer, X[:1].astype(np.float32))
 
 
@@ -301,7 +315,9 @@ def test_user_network_that_exports_matches():
 
     def factory(n_features, n_components):
         net = _UserNet(n_features, n_components)
-        net.encoder = nn.Sequential(nn.Linear(n_features, 8), nn.Tanh(), nn.Linear(8, n_components))
+        net.encoder = nn.Sequential(
+            nn.Linear(n_features, 8), nn.Tanh(), nn.Linear(8, n_components)
+        )
         return net
 
     transformer = AutoencoderTransformer(2, network=factory, max_iter=3, random_state=0)
@@ -335,7 +351,9 @@ def test_served_without_torch(tmp_path):
         import numpy as np
         import onnxruntime as ort
 
-        session = ort.InferenceSession({str(path)!r}, providers=["CPUExecutionProvider"])
+        session = ort.InferenceSession(
+            {str(path)!r}, providers=["CPUExecutionProvider"]
+        )
         rows = np.load({str(tmp_path / "rows.npy")!r})
         labels, scores = session.run(None, {{"X": rows}})
         np.save({str(tmp_path / "scores.npy")!r}, scores)
@@ -345,7 +363,11 @@ def test_served_without_torch(tmp_path):
     )
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=tmp_path
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
     assert "served without torch" in result.stdout
