@@ -19,7 +19,10 @@ matrix products written from the weights with ``onnx.helper``.
 Targets (issue 22), printed with the figures:
 
 - the detector's export scores 100,000 x 30 rows >= 3x faster than the
-  estimator's own ``score_samples``;
+  estimator's own ``score_samples`` (printed against ``score_samples`` in
+  the same run, and against the issue's reference: then 7.2 s, 13.6x
+  ``IsolationForest``'s 0.53 s, so 3x faster is 4.5x IsolationForest's
+  time);
 - one-row latency of every export < 1 ms.
 
     python benchmarks/bench_serving.py
@@ -100,9 +103,17 @@ def timings(call, X, one):
     return big, small
 
 
-def session_call(sess):
+def session_call(sess, step=None):
+    """One ``run`` on all the rows, or one per ``step`` rows."""
     name = sess.get_inputs()[0].name
-    return lambda rows: sess.run(None, {name: rows})
+    if step is None:
+        return lambda rows: sess.run(None, {name: rows})
+
+    def chunked(rows):
+        for start in range(0, len(rows), step):
+            sess.run(None, {name: rows[start : start + step]})
+
+    return chunked
 
 
 def compare(title, rows):
@@ -149,6 +160,7 @@ def main():
         [
             ("AutoencoderOutlierDetector.score_samples", detector.score_samples, f64),
             ("  its export, onnxruntime", session_call(det_onnx), f32),
+            ("  its export, in runs of 4,096 rows", session_call(det_onnx, 4096), f32),
             ("IsolationForest.score_samples", forest.score_samples, f64),
             ("  its export (skl2onnx), onnxruntime", session_call(forest_onnx), f32),
         ],
@@ -180,10 +192,21 @@ def main():
     worst = max(
         scores["  its export, onnxruntime"][1], codes["  its export, onnxruntime"][1]
     )
+    forest_time = scores["IsolationForest.score_samples"][0]
     print("\nTargets")
     print(
-        f"detector export vs score_samples at 100,000 rows: {own / exported:.1f}x "
-        f"faster; target >= 3x: {'met' if own >= 3 * exported else 'MISSED'}"
+        f"detector export vs score_samples at 100,000 rows, this run: "
+        f"{own / exported:.1f}x faster; target >= 3x: "
+        f"{'met' if own >= 3 * exported else 'MISSED'}"
+    )
+    # The issue's reference: score_samples took 7.2 s, 13.6x IsolationForest's
+    # 0.53 s, on the machine it was measured on; 3x faster is 4.5x
+    # IsolationForest's time.
+    print(
+        f"  against the issue's reference (score_samples then 13.6x "
+        f"IsolationForest's time; 3x faster = at most 4.5x): export at "
+        f"{exported / forest_time:.1f}x IsolationForest's time: "
+        f"{'met' if exported <= 4.5 * forest_time else 'MISSED'}"
     )
     print(
         f"one-row latency of the exports: at most {worst * 1e3:.3f} ms; target "

@@ -359,16 +359,13 @@ class AutoencoderClassifier(
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
-        logits = self._map_batches(
+        return self._map_batches(
             X,
-            lambda module, x: module.logits(x),
+            self._probabilities,
             len(self.classes_),
             np.float64,
             row_floats=len(self.classes_),
         )
-        logits -= logits.max(axis=1, keepdims=True)
-        proba = np.exp(logits)
-        return proba / proba.sum(axis=1, keepdims=True)
 
     def predict_log_proba(self, X):
         """Log of :meth:`predict_proba`.
@@ -498,10 +495,14 @@ class AutoencoderClassifier(
         arrays = {**super()._fitted_arrays(), **noise_arrays(self)}
         return {**arrays, "classes_": ((None,), self.classes_.dtype.kind)}
 
+    def _probabilities(self, module, x):
+        """Softmax of the head's logits (tensors): ``predict_proba``'s body."""
+        return torch.softmax(module.logits(x), dim=1)
+
     def _onnx_outputs(self, module, x, constants):
         # Probabilities; the converter adds the labels (their most probable
         # class), as skl2onnx does for MLPClassifier.
-        return (torch.softmax(module.logits(x), dim=1),)
+        return (self._probabilities(module, x),)
 
     def _onnx_output_shapes(self):
         return [("label", None), ("real", len(self.classes_))]

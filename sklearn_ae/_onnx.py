@@ -12,8 +12,10 @@ The network's graph comes from ``torch.onnx`` rather than being written from
 the weights: one path serves every network kind (dense, convolutional,
 recurrent, a user's own) and reproduces the very code the estimator runs.
 Measured (``python benchmarks/bench_serving.py``): onnxruntime ran the
-exported dense encoder of 100,000 x 30 rows as fast as a bare graph of the
-same matrix products written from the weights (see docs/deploying.rst).
+exported dense encoder of 100,000 x 30 rows in 1.3 to 1.5x the time of a
+bare graph of the same matrix products written from the weights, which
+lacks the missing-value handling (see docs/deploying.rst); one row takes
+0.01 ms either way.
 """
 
 # License: BSD 3 clause
