@@ -33,6 +33,11 @@ from sklearn_ae_docs import (  # noqa: E402
     unlink_sklearn_labels,
 )
 
+# The gallery's backreferences look up sklearn.impute.IterativeImputer,
+# which exists only once enabled: without it, html-noplot (examples not run)
+# stopped with an ImportError.
+from sklearn.experimental import enable_iterative_imputer  # noqa: E402, F401
+
 import sklearn_ae  # noqa: E402
 
 project = "sklearn_ae"
