@@ -207,6 +207,40 @@ def test_column_transformer_beside_scikit_learn():
     _assert_matches(_run(model, held_out), [columns.transform(held_out)])
 
 
+def test_column_transformer_on_named_columns():
+    """A DataFrame's columns: skl2onnx makes one input per column and joins
+    those the autoencoder reads."""
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame(_data((12,)), columns=[f"f{i}" for i in range(12)])
+    columns = ColumnTransformer(
+        [
+            (
+                "codes",
+                AutoencoderTransformer(2, max_iter=5, random_state=0),
+                ["f0", "f3", "f5", "f8"],
+            ),
+            ("scaled", StandardScaler(), ["f1", "f2"]),
+        ]
+    ).fit(X[:120])
+    held_out = X[120:].astype(np.float32)
+    model = sklearn_ae.to_onnx(columns, held_out[:1])
+    session = ort.InferenceSession(model.SerializeToString())
+    feeds = {c: held_out[[c]].to_numpy() for c in held_out.columns}
+    (got,) = session.run(None, feeds)
+    _assert_matches([got], [columns.transform(held_out)])
+
+
+def test_loaded_model_exports(tmp_path):
+    """A model saved and loaded exports as the fitted one did."""
+    X = _data((12,))
+    detector = AutoencoderOutlierDetector(max_iter=5, random_state=0).fit(X[:120])
+    detector.save(tmp_path / "detector.skae")
+    loaded = sklearn_ae.load(tmp_path / "detector.skae")
+    held_out = X[120:].astype(np.float32)
+    model = sklearn_ae.to_onnx(loaded, held_out[:1])
+    _assert_matches(_run(model, held_out), _expected(detector, held_out))
+
+
 def test_classifier_labels_and_zipmap():
     """String labels come out as strings; by default (zipmap, as for
     MLPClassifier) the probabilities are one dict per row."""
