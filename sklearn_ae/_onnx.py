@@ -483,6 +483,19 @@ def to_onnx(model, X, *, target_opset=None, options=None):
         each estimator stands beside: ``variable`` (``transform``,
         ``predict``), ``label`` and ``scores`` (outlier detector),
         ``label`` and ``probabilities`` (classifier).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import onnxruntime as ort
+    >>> from sklearn_ae import AutoencoderTransformer, to_onnx
+    >>> X = np.random.RandomState(0).normal(size=(200, 5))
+    >>> ae = AutoencoderTransformer(n_components=2, max_iter=20, random_state=0)
+    >>> onnx_model = to_onnx(ae.fit(X), X[:1])
+    >>> session = ort.InferenceSession(onnx_model.SerializeToString())
+    >>> (codes,) = session.run(None, {"X": X[:3].astype(np.float32)})
+    >>> bool(np.allclose(codes, ae.transform(X[:3]), atol=1e-5))
+    True
     """
     skl2onnx = _skl2onnx()
     register_converters()
