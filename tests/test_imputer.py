@@ -227,3 +227,42 @@ def test_imputer_auto_epochs_small_table_runs_200():
     X, _ = _masked(np.random.RandomState(0).uniform(size=(40, 5)), 0.2)
     imputer = AutoencoderImputer(n_iter_no_change=1000, tol=0.0, random_state=0)
     assert imputer.fit(X).n_iter_ == 200
+
+
+def test_imputer_held_out_guard_falls_back_to_the_linear_fill():
+    # Features that are linear functions of one another, and a network
+    # stopped after two epochs: its fill is far worse than a regression on
+    # the other features. The fit compares both on observed entries held
+    # out of training, feature by feature, and the weights fall to the
+    # linear fill (before the guard: the network's fill alone, 1.07).
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(600, 3)) @ rng.normal(size=(3, 8))
+    X += 0.05 * rng.normal(size=X.shape)
+    X_masked, hidden = _masked(X, 0.2)
+    imputer = AutoencoderImputer(max_iter=2, random_state=0).fit(X_masked)
+    ours = imputer.transform(X_masked)
+    network = imputer._reconstruct(X_masked)
+
+    def rmse(filled):
+        return np.sqrt(np.mean((filled[hidden] - X[hidden]) ** 2))
+
+    # Measured: 0.57 against 1.07 for the network (the mean: 1.82).
+    assert rmse(ours) < 0.6 * rmse(network)
+    assert imputer._fill_weight.max() < 0.1
+
+
+def test_imputer_transform_is_the_documented_blend(table):
+    # What transform computes, for an export to reproduce: per feature, a
+    # blend of the network's fill and a linear map of the row completed by
+    # the network, clipped to the feature's range at fit.
+    _, X_masked, hidden = table
+    imputer = AutoencoderImputer(**FAST).fit(X_masked)
+    network = imputer._reconstruct(X_masked)
+    completed = np.where(hidden, network, X_masked)
+    linear = completed @ imputer._linear_coef + imputer._linear_intercept
+    linear = np.clip(linear, *imputer._column_range)
+    w = imputer._fill_weight
+    expected = np.where(hidden, w * network + (1 - w) * linear, X_masked)
+    np.testing.assert_allclose(imputer.transform(X_masked), expected, rtol=1e-12)
+    assert np.all(np.diag(imputer._linear_coef) == 0)
+    assert np.all((w >= 0) & (w <= 1))
