@@ -49,7 +49,6 @@ _HELD_OUT_SHARE, _HELD_OUT_ROWS, _HELD_OUT_MIN = 0.1, 300, 10
 _BLEND_PRIOR = 10
 # Ridge penalty of the linear fill, per row, on standardised columns.
 _RIDGE = 1e-2
-_LINEAR_INPUT = "network"
 # Rows on which the linear fill is fitted (a sample beyond: bounded cost).
 _LINEAR_ROWS = 2000
 
@@ -69,10 +68,18 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
     counted), so the network learns to fill what it cannot see, as in
     MIDAS (Lall and Robinson, 2022).
 
+    The network's fill is checked on entries it never saw: fit holds a
+    share of the observed entries out of training (10%, at most about 300
+    per feature), and there compares it with a linear fill, ridge
+    regressions of each feature on the others read from the row completed
+    by the network. Each feature's fill is the blend of the two with the
+    least squared error on its held-out entries, so where a linear
+    regression fills a feature better, it takes over.
+
     With ``sample_posterior=True``, each missing entry is a draw around the
-    network's fill: Gaussian noise with the spread of the errors the network
-    makes on hidden observed entries of that feature (measured at fit),
-    clipped to the feature's observed range. Since ``random_state`` also
+    fill: Gaussian noise with the spread of the errors the fill makes on
+    the held-out entries of that feature, clipped to the feature's observed
+    range. Since ``random_state`` also
     seeds training, fitting with m seeds gives m completed tables for
     multiple imputation (Rubin's rules), as with
     ``IterativeImputer(sample_posterior=True)``.
@@ -186,7 +193,6 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
         "_draw_seed",
         "_auto_epochs",
         "_fill_weight",
-        "_column_mean",
         "_linear_coef",
         "_linear_intercept",
     )
@@ -405,7 +411,6 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
             "_fill_spread": ((n_features,), "f"),
             "_column_range": ((2, n_features), "f"),
             "_fill_weight": ((n_features,), "f"),
-            "_column_mean": ((n_features,), "f"),
             "_linear_coef": ((n_features, n_features), "f"),
             "_linear_intercept": ((n_features,), "f"),
         }
@@ -435,25 +440,25 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
         return observed & enough & (rng.uniform(size=X_nan.shape) < share)
 
     def _fit_linear_fill(self, X_nan, network, seed):
-        """Ridge regressions of each feature on the others, as they enter.
+        """Ridge regressions of each feature on the others, the rows
+        completed by the network.
 
         ``network`` is the network's fill of ``X_nan``. Sets
-        ``_column_mean`` (of the observed entries), and ``_linear_coef``
-        (zero diagonal) and ``_linear_intercept`` such that
-        ``completed @ _linear_coef + _linear_intercept`` is, for each
-        feature, the least-squares linear guess from the other features of
-        the completed rows (see :meth:`_completed`). Feature j's regression
-        fits the rows where it is observed; the covariance of the other
-        features is that of all rows. All features are solved at once from
-        one inverse of the ridge Gram matrix (each leaves itself out by a
-        rank-one downdate).
+        ``_linear_coef`` (zero diagonal) and ``_linear_intercept`` such that
+        ``completed @ _linear_coef + _linear_intercept``, where ``completed``
+        is ``X_nan`` with the network's fill in its missing entries, is for
+        each feature the least-squares linear guess from the other features
+        (standardised, ridge penalty ``_RIDGE`` per row). Feature j's
+        regression fits the rows where it is observed; the covariance of the
+        other features is that of all rows. All features are solved at once
+        from one inverse of the ridge Gram matrix (each leaves itself out by
+        a rank-one downdate).
         """
         observed = ~np.isnan(X_nan)
         n_rows, n_features = X_nan.shape
         counts = observed.sum(axis=0)
         values = np.where(observed, X_nan, 0.0)
         mean = values.sum(axis=0) / np.maximum(counts, 1)
-        self._column_mean = mean
         centred = np.where(observed, values - mean, 0.0)
         scale = np.sqrt((centred**2).sum(axis=0) / np.maximum(counts, 1))
         scale = np.where(scale > 1e-12 * np.maximum(1.0, np.abs(mean)), scale, 1.0)
@@ -463,7 +468,7 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
             X_nan, network, observed = X_nan[rows], network[rows], observed[rows]
             centred, n_rows = centred[rows], _LINEAR_ROWS
             counts = observed.sum(axis=0)
-        inputs = (self._completed(X_nan, network) - mean) / scale
+        inputs = (np.where(np.isnan(X_nan), network, X_nan) - mean) / scale
         targets = centred / scale
         precision = np.linalg.inv(
             inputs.T @ inputs + _RIDGE * n_rows * np.eye(n_features)
@@ -480,28 +485,22 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
         self._linear_coef = coef
         self._linear_intercept = mean - mean @ coef
 
-    def _completed(self, X_nan, network):
-        """The rows the linear fill reads: missing entries at the column
-        mean (or at the network's fill, with _LINEAR_INPUT "network")."""
-        if _LINEAR_INPUT == "network":
-            return np.where(np.isnan(X_nan), network, X_nan)
-        return np.where(np.isnan(X_nan), self._column_mean, X_nan)
-
     def _linear_fill(self, X_nan, network):
         """The linear fill of every entry, clipped to each feature's
         observed range at fit."""
-        completed = self._completed(X_nan, network)
+        completed = np.where(np.isnan(X_nan), network, X_nan)
         linear = completed @ self._linear_coef + self._linear_intercept
         low, high = self._column_range
         return np.clip(linear, low, high)
 
     def _network_fill(self, X_nan):
+        """The network's fill of every entry, in float64."""
         return self._reconstruct(X_nan).astype(np.float64)
 
     def _fill(self, X_nan):
         """Each entry's fill: per feature, the blend of the network's fill
         and the linear fill chosen on the held-out entries at fit."""
-        network = self._reconstruct(X_nan).astype(np.float64)
+        network = self._network_fill(X_nan)
         linear = self._linear_fill(X_nan, network)
         fill = self._fill_weight * network + (1.0 - self._fill_weight) * linear
         return fill.astype(X_nan.dtype, copy=False)
@@ -514,7 +513,7 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
         rows = np.flatnonzero(held.any(axis=1))
         held = held[rows]
         truth = np.nan_to_num(X_nan[rows])
-        network = self._reconstruct(X_train[rows]).astype(np.float64)
+        network = self._network_fill(X_train[rows])
         linear = self._linear_fill(X_train[rows], network)
         gap = np.where(held, network - linear, 0.0)
         error = np.where(held, truth - linear, 0.0)
