@@ -79,10 +79,9 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
     With ``sample_posterior=True``, each missing entry is a draw around the
     fill: Gaussian noise with the spread of the errors the fill makes on
     the held-out entries of that feature, clipped to the feature's observed
-    range. Since ``random_state`` also
-    seeds training, fitting with m seeds gives m completed tables for
-    multiple imputation (Rubin's rules), as with
-    ``IterativeImputer(sample_posterior=True)``.
+    range. Since ``random_state`` also seeds training, fitting with m seeds
+    gives m completed tables for multiple imputation (Rubin's rules), as
+    with ``IterativeImputer(sample_posterior=True)``.
 
     Read more in :ref:`imputation`.
 
@@ -287,10 +286,10 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
         self._column_range = np.where(
             self._empty_features, 0.0, np.vstack([low, high])
         ).astype(np.float64)
-        self._fit_linear_fill(X_train, self._network_fill(X_train), seed)
+        self._fit_linear_fill(X_train, seed)
         self._choose_blend(X_nan, X_train, held)
         # The linear fill used from now on learns from every observed entry.
-        self._fit_linear_fill(X_nan, self._network_fill(X_nan), seed)
+        self._fit_linear_fill(X_nan, seed)
         return self
 
     def transform(self, X):
@@ -437,22 +436,24 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
         observed = ~np.isnan(X_nan)
         share = min(_HELD_OUT_SHARE, _HELD_OUT_ROWS / len(X_nan))
         enough = (observed.sum(axis=0) >= _HELD_OUT_MIN) & ~self._empty_features
-        return observed & enough & (rng.uniform(size=X_nan.shape) < share)
+        held = observed & enough & (rng.uniform(size=X_nan.shape) < share)
+        # Every feature keeps an observed entry to train on.
+        held[:, held.sum(axis=0) == observed.sum(axis=0)] = False
+        return held
 
-    def _fit_linear_fill(self, X_nan, network, seed):
+    def _fit_linear_fill(self, X_nan, seed):
         """Ridge regressions of each feature on the others, the rows
         completed by the network.
 
-        ``network`` is the network's fill of ``X_nan``. Sets
-        ``_linear_coef`` (zero diagonal) and ``_linear_intercept`` such that
-        ``completed @ _linear_coef + _linear_intercept``, where ``completed``
-        is ``X_nan`` with the network's fill in its missing entries, is for
-        each feature the least-squares linear guess from the other features
-        (standardised, ridge penalty ``_RIDGE`` per row). Feature j's
-        regression fits the rows where it is observed; the covariance of the
-        other features is that of all rows. All features are solved at once
-        from one inverse of the ridge Gram matrix (each leaves itself out by
-        a rank-one downdate).
+        Sets ``_linear_coef`` (zero diagonal) and ``_linear_intercept`` so
+        that ``completed @ _linear_coef + _linear_intercept``, where
+        ``completed`` is ``X_nan`` with the network's fill in its missing
+        entries, is for each feature the least-squares linear guess from
+        the other features (standardised, ridge penalty ``_RIDGE`` per row).
+        Feature j's regression fits the rows where it is observed; the
+        covariance of the other features is that of all rows. All features
+        are solved at once from one inverse of the ridge Gram matrix (each
+        leaves itself out by a rank-one downdate).
         """
         observed = ~np.isnan(X_nan)
         n_rows, n_features = X_nan.shape
@@ -465,10 +466,11 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
         if n_rows > _LINEAR_ROWS:  # a sample of rows bounds the cost
             rows = np.random.RandomState(seed).choice(n_rows, _LINEAR_ROWS, False)
             rows = np.sort(rows)
-            X_nan, network, observed = X_nan[rows], network[rows], observed[rows]
+            X_nan, observed = X_nan[rows], observed[rows]
             centred, n_rows = centred[rows], _LINEAR_ROWS
             counts = observed.sum(axis=0)
-        inputs = (np.where(np.isnan(X_nan), network, X_nan) - mean) / scale
+        network = self._network_fill(X_nan)
+        inputs = (np.where(observed, X_nan, network) - mean) / scale
         targets = centred / scale
         precision = np.linalg.inv(
             inputs.T @ inputs + _RIDGE * n_rows * np.eye(n_features)
