@@ -51,6 +51,9 @@ _BLEND_PRIOR = 10
 _RIDGE = 1e-2
 # Rows on which the linear fill is fitted (a sample beyond: bounded cost).
 _LINEAR_ROWS = 2000
+# Beyond this many features the linear fill is the column mean (its
+# n_features x n_features coefficients would not fit: 75 GiB at 100,000).
+_LINEAR_MAX_FEATURES = 1024
 
 
 @fill_doc
@@ -410,7 +413,12 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
             "_fill_spread": ((n_features,), "f"),
             "_column_range": ((2, n_features), "f"),
             "_fill_weight": ((n_features,), "f"),
-            "_linear_coef": ((n_features, n_features), "f"),
+            "_linear_coef": (
+                (n_features, n_features)
+                if n_features <= _LINEAR_MAX_FEATURES
+                else (0, 0),
+                "f",
+            ),
             "_linear_intercept": ((n_features,), "f"),
         }
 
@@ -469,6 +477,10 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
             X_nan, observed = X_nan[rows], observed[rows]
             centred, n_rows = centred[rows], _LINEAR_ROWS
             counts = observed.sum(axis=0)
+        if n_features > _LINEAR_MAX_FEATURES:
+            self._linear_coef = np.zeros((0, 0))
+            self._linear_intercept = mean
+            return
         network = self._network_fill(X_nan)
         inputs = (np.where(observed, X_nan, network) - mean) / scale
         targets = centred / scale
@@ -490,8 +502,11 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
     def _linear_fill(self, X_nan, network):
         """The linear fill of every entry, clipped to each feature's
         observed range at fit."""
-        completed = np.where(np.isnan(X_nan), network, X_nan)
-        linear = completed @ self._linear_coef + self._linear_intercept
+        if self._linear_coef.size:
+            completed = np.where(np.isnan(X_nan), network, X_nan)
+            linear = completed @ self._linear_coef + self._linear_intercept
+        else:  # wide rows: the column mean
+            linear = np.broadcast_to(self._linear_intercept, X_nan.shape)
         low, high = self._column_range
         return np.clip(linear, low, high)
 

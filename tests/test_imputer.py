@@ -266,3 +266,26 @@ def test_imputer_transform_is_the_documented_blend(table):
     np.testing.assert_allclose(imputer.transform(X_masked), expected, rtol=1e-12)
     assert np.all(np.diag(imputer._linear_coef) == 0)
     assert np.all((w >= 0) & (w <= 1))
+
+
+def test_imputer_wide_rows_blend_with_the_column_mean(table, monkeypatch, tmp_path):
+    # Beyond _LINEAR_MAX_FEATURES features (1,024) the n_features^2 linear
+    # coefficients would not fit (75 GiB at 100,000 features): the other
+    # fill is the column mean, and the model saves and loads as usual.
+    from sklearn_ae import _imputer
+
+    monkeypatch.setattr(_imputer, "_LINEAR_MAX_FEATURES", 8)
+    _, X_masked, hidden = table
+    imputer = AutoencoderImputer(**FAST).fit(X_masked)
+    assert imputer._linear_coef.shape == (0, 0)
+    network = imputer._reconstruct(X_masked)
+    w = imputer._fill_weight
+    mean = np.clip(imputer._linear_intercept, *imputer._column_range)
+    expected = np.where(hidden, w * network + (1 - w) * mean, X_masked)
+    np.testing.assert_allclose(imputer.transform(X_masked), expected, rtol=1e-12)
+    np.testing.assert_allclose(imputer._linear_intercept, np.nanmean(X_masked, 0))
+    imputer.save(tmp_path / "wide.skae")
+    again = load(tmp_path / "wide.skae")
+    np.testing.assert_array_equal(
+        again.transform(X_masked), imputer.transform(X_masked)
+    )
