@@ -38,9 +38,23 @@ from sklearn_ae._utils import (
 _EPOCH_BUDGET = 1e8
 _MAX_EPOCHS, _MIN_EPOCHS = 200, 10
 
-# Training rows on which the spread of the fill errors is measured, for
-# sample_posterior=True (bounded cost on large data).
-_SPREAD_SAMPLE = 2000
+# The held-out guard: at fit, this share of the observed entries (at most
+# _HELD_OUT_ROWS / n_samples, so about that many entries per feature on
+# large tables) is hidden from training; the network's fill and the linear
+# fill are compared there, feature by feature, to choose their blend.
+# Features with fewer observed entries than _HELD_OUT_MIN hold none out.
+_HELD_OUT_SHARE, _HELD_OUT_ROWS, _HELD_OUT_MIN = 0.1, 300, 10
+# Each feature's blend weight is shrunk toward the weight of all features
+# as if this many held-out entries were at that weight (steadier on small
+# tables, where a feature has a dozen held-out entries).
+_BLEND_PRIOR = 10
+# Ridge penalty of the linear fill, per row, on standardised columns.
+_RIDGE = 1e-2
+# Rows on which the linear fill is fitted (a sample beyond: bounded cost).
+_LINEAR_ROWS = 2000
+# Beyond this many features the linear fill is the column mean (its
+# n_features x n_features coefficients would not fit: 75 GiB at 100,000).
+_LINEAR_MAX_FEATURES = 1024
 
 
 @fill_doc
@@ -58,13 +72,20 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
     counted), so the network learns to fill what it cannot see, as in
     MIDAS (Lall and Robinson, 2022).
 
+    The network's fill is checked on entries it never saw: fit holds a
+    share of the observed entries out of training (10%, at most about 300
+    per feature), and there compares it with a linear fill, ridge
+    regressions of each feature on the others read from the row completed
+    by the network. Each feature's fill is the blend of the two with the
+    least squared error on its held-out entries, so where a linear
+    regression fills a feature better, it takes over.
+
     With ``sample_posterior=True``, each missing entry is a draw around the
-    network's fill: Gaussian noise with the spread of the errors the network
-    makes on hidden observed entries of that feature (measured at fit),
-    clipped to the feature's observed range. Since ``random_state`` also
-    seeds training, fitting with m seeds gives m completed tables for
-    multiple imputation (Rubin's rules), as with
-    ``IterativeImputer(sample_posterior=True)``.
+    fill: Gaussian noise with the spread of the errors the fill makes on
+    the held-out entries of that feature, clipped to the feature's observed
+    range. Since ``random_state`` also seeds training, fitting with m seeds
+    gives m completed tables for multiple imputation (Rubin's rules), as
+    with ``IterativeImputer(sample_posterior=True)``.
 
     Read more in :ref:`imputation`.
 
@@ -174,6 +195,9 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
         "_column_range",
         "_draw_seed",
         "_auto_epochs",
+        "_fill_weight",
+        "_linear_coef",
+        "_linear_intercept",
     )
 
     # Fixed for an imputer, so not hyperparameters; the base reads them.
@@ -252,16 +276,24 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
         X_nan = np.where(missing, np.nan, X)
         # A feature with no observed value trains as a constant 0 column.
         X_nan[:, self._empty_features] = 0.0
-        self._fit_network(X_nan)
+        seed = derive_seed(self.random_state)
+        self._draw_seed = int(seed)
+        # The held-out guard: the network trains without a share of the
+        # observed entries, where its fill is then compared with the linear
+        # fill, feature by feature.
+        held = self._held_out(X_nan, np.random.RandomState(seed))
+        X_train = np.where(held, np.nan, X_nan)
+        self._fit_network(X_train)
         with np.errstate(all="ignore"):
             low = np.nanmin(np.where(missing, np.inf, X), axis=0)
             high = np.nanmax(np.where(missing, -np.inf, X), axis=0)
         self._column_range = np.where(
             self._empty_features, 0.0, np.vstack([low, high])
         ).astype(np.float64)
-        seed = derive_seed(self.random_state)
-        self._draw_seed = int(seed)
-        self._fill_spread = self._measure_spread(X_nan, seed)
+        self._fit_linear_fill(X_train, seed)
+        self._choose_blend(X_nan, X_train, held)
+        # The linear fill used from now on learns from every observed entry.
+        self._fit_linear_fill(X_nan, seed)
         return self
 
     def transform(self, X):
@@ -286,7 +318,7 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
         X_nan[:, self._empty_features] = np.where(
             missing[:, self._empty_features], 0.0, X_nan[:, self._empty_features]
         )
-        fill = self._reconstruct(X_nan)
+        fill = self._fill(X_nan)
         if self.sample_posterior:
             noise = self._standard_draws(X_nan) * self._fill_spread
             low, high = self._column_range
@@ -381,6 +413,14 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
             "_indicator_features": ((None,), ("i", n_features)),
             "_fill_spread": ((n_features,), "f"),
             "_column_range": ((2, n_features), "f"),
+            "_fill_weight": ((n_features,), "f"),
+            "_linear_coef": (
+                (n_features, n_features)
+                if n_features <= _LINEAR_MAX_FEATURES
+                else (0, 0),
+                "f",
+            ),
+            "_linear_intercept": ((n_features,), "f"),
         }
 
     def _standard_draws(self, X_nan):
@@ -400,22 +440,122 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
             noise[i] = rng.standard_normal(rows.shape[1])
         return noise
 
-    def _measure_spread(self, X_nan, seed):
-        """Per feature, the root mean squared error of the fill on observed
-        entries hidden as in training (for ``sample_posterior``)."""
-        rng = np.random.RandomState(seed)
-        rows = X_nan
-        if len(rows) > _SPREAD_SAMPLE:
-            rows = rows[np.sort(rng.choice(len(rows), _SPREAD_SAMPLE, replace=False))]
-        observed = ~np.isnan(rows)
-        share = self.mask_fraction if self.mask_fraction > 0 else 0.25
-        hidden = observed & (rng.uniform(size=rows.shape) < share)
-        fill = self._reconstruct(np.where(hidden, np.nan, rows))
-        squares = np.where(hidden, fill - np.nan_to_num(rows), 0.0) ** 2
-        counts = hidden.sum(axis=0)
-        overall = np.sqrt(squares.sum() / max(counts.sum(), 1))
-        return np.where(
-            counts > 0, np.sqrt(squares.sum(axis=0) / np.maximum(counts, 1)), overall
+    def _held_out(self, X_nan, rng):
+        """Mask of the observed entries held out of training for the guard."""
+        observed = ~np.isnan(X_nan)
+        share = min(_HELD_OUT_SHARE, _HELD_OUT_ROWS / len(X_nan))
+        enough = (observed.sum(axis=0) >= _HELD_OUT_MIN) & ~self._empty_features
+        held = observed & enough & (rng.uniform(size=X_nan.shape) < share)
+        # Every feature keeps an observed entry to train on.
+        held[:, held.sum(axis=0) == observed.sum(axis=0)] = False
+        return held
+
+    def _fit_linear_fill(self, X_nan, seed):
+        """Ridge regressions of each feature on the others, the rows
+        completed by the network.
+
+        Sets ``_linear_coef`` (zero diagonal) and ``_linear_intercept`` so
+        that ``completed @ _linear_coef + _linear_intercept``, where
+        ``completed`` is ``X_nan`` with the network's fill in its missing
+        entries, is for each feature the least-squares linear guess from
+        the other features (standardised, ridge penalty ``_RIDGE`` per row).
+        Feature j's regression fits the rows where it is observed; the
+        covariance of the other features is that of all rows. All features
+        are solved at once from one inverse of the ridge Gram matrix (each
+        leaves itself out by a rank-one downdate).
+        """
+        observed = ~np.isnan(X_nan)
+        n_rows, n_features = X_nan.shape
+        counts = observed.sum(axis=0)
+        values = np.where(observed, X_nan, 0.0)
+        mean = values.sum(axis=0) / np.maximum(counts, 1)
+        centred = np.where(observed, values - mean, 0.0)
+        scale = np.sqrt((centred**2).sum(axis=0) / np.maximum(counts, 1))
+        scale = np.where(scale > 1e-12 * np.maximum(1.0, np.abs(mean)), scale, 1.0)
+        if n_rows > _LINEAR_ROWS:  # a sample of rows bounds the cost
+            rows = np.random.RandomState(seed).choice(n_rows, _LINEAR_ROWS, False)
+            rows = np.sort(rows)
+            X_nan, observed = X_nan[rows], observed[rows]
+            centred, n_rows = centred[rows], _LINEAR_ROWS
+            counts = observed.sum(axis=0)
+        if n_features > _LINEAR_MAX_FEATURES:
+            self._linear_coef = np.zeros((0, 0))
+            self._linear_intercept = mean
+            return
+        network = self._network_fill(X_nan)
+        inputs = (np.where(observed, X_nan, network) - mean) / scale
+        targets = centred / scale
+        precision = np.linalg.inv(
+            inputs.T @ inputs + _RIDGE * n_rows * np.eye(n_features)
+        )
+        # Products with each target over the rows where it is observed,
+        # rescaled to all rows; its own input left out.
+        products = inputs.T @ targets * (n_rows / np.maximum(counts, 1))
+        np.fill_diagonal(products, 0.0)
+        solved = precision @ products
+        coef = solved - precision * (np.diag(solved) / np.diag(precision))
+        coef[:, counts == 0] = 0.0
+        np.fill_diagonal(coef, 0.0)
+        coef = coef * scale[np.newaxis, :] / scale[:, np.newaxis]
+        self._linear_coef = coef
+        self._linear_intercept = mean - mean @ coef
+
+    def _linear_fill(self, X_nan, network):
+        """The linear fill of every entry, clipped to each feature's
+        observed range at fit."""
+        if self._linear_coef.size:
+            completed = np.where(np.isnan(X_nan), network, X_nan)
+            linear = completed @ self._linear_coef + self._linear_intercept
+        else:  # wide rows: the column mean
+            linear = np.broadcast_to(self._linear_intercept, X_nan.shape)
+        low, high = self._column_range
+        return np.clip(linear, low, high)
+
+    def _network_fill(self, X_nan):
+        """The network's fill of every entry, in float64."""
+        return self._reconstruct(X_nan).astype(np.float64)
+
+    def _fill(self, X_nan):
+        """Each entry's fill: per feature, the blend of the network's fill
+        and the linear fill chosen on the held-out entries at fit."""
+        network = self._network_fill(X_nan)
+        linear = self._linear_fill(X_nan, network)
+        fill = self._fill_weight * network + (1.0 - self._fill_weight) * linear
+        return fill.astype(X_nan.dtype, copy=False)
+
+    def _choose_blend(self, X_nan, X_train, held):
+        """Per feature, the weight of the network's fill against the linear
+        fill with the least squared error on the held-out entries; and the
+        spread of the blend's errors there (for ``sample_posterior``)."""
+        n_features = X_nan.shape[1]
+        rows = np.flatnonzero(held.any(axis=1))
+        held = held[rows]
+        truth = np.nan_to_num(X_nan[rows])
+        network = self._network_fill(X_train[rows])
+        linear = self._linear_fill(X_train[rows], network)
+        gap = np.where(held, network - linear, 0.0)
+        error = np.where(held, truth - linear, 0.0)
+        counts = held.sum(axis=0)
+        gap_sq, gap_error = (gap**2).sum(axis=0), (gap * error).sum(axis=0)
+        overall = gap_error.sum() / gap_sq.sum() if gap_sq.sum() > 0 else 1.0
+        overall = float(np.clip(overall, 0.0, 1.0))
+        # _BLEND_PRIOR pseudo-entries at the overall weight, each with the
+        # feature's mean squared gap.
+        prior = _BLEND_PRIOR * gap_sq / np.maximum(counts, 1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            weight = (gap_error + prior * overall) / (gap_sq + prior)
+        weight = np.where(gap_sq > 0, np.clip(weight, 0.0, 1.0), overall)
+        self._fill_weight = weight
+        blend = weight * network + (1.0 - weight) * linear
+        squares = np.where(held, blend - truth, 0.0) ** 2
+        if counts.sum():
+            spread = np.sqrt(squares.sum() / counts.sum())
+        else:  # nothing held out (tiny tables): the network, and the spread
+            # of each feature's values
+            self._fill_weight = np.ones(n_features)
+            spread = np.nan_to_num(np.nanstd(X_nan, axis=0))
+        self._fill_spread = np.where(
+            counts > 0, np.sqrt(squares.sum(axis=0) / np.maximum(counts, 1)), spread
         )
 
     def _check_exportable(self):

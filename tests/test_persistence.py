@@ -371,6 +371,8 @@ def _fitted_for_arrays(name):
         ("AutoencoderImputer", "_empty_features"),
         ("AutoencoderImputer", "_fill_spread"),
         ("AutoencoderImputer", "_column_range"),
+        ("AutoencoderImputer", "_fill_weight"),
+        ("AutoencoderImputer", "_linear_coef"),
         ("DenoisingAutoencoder", "_noise_extremes"),
     ],
 )
