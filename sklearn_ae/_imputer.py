@@ -500,26 +500,50 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
         self._linear_coef = coef
         self._linear_intercept = mean - mean @ coef
 
-    def _linear_fill(self, X_nan, network):
-        """The linear fill of every entry, clipped to each feature's
-        observed range at fit."""
-        if self._linear_coef.size:
-            completed = np.where(np.isnan(X_nan), network, X_nan)
-            linear = completed @ self._linear_coef + self._linear_intercept
-        else:  # wide rows: the column mean
-            linear = np.broadcast_to(self._linear_intercept, X_nan.shape)
-        low, high = self._column_range
-        return np.clip(linear, low, high)
-
     def _network_fill(self, X_nan):
         """The network's fill of every entry, in float64."""
         return self._reconstruct(X_nan).astype(np.float64)
 
+    def _blend_arrays(self):
+        """The linear fill's coefficients, intercept and clipping range."""
+        low, high = self._column_range
+        return self._linear_coef, self._linear_intercept, low, high
+
+    def _fill_parts(self, module, x_nan, blend=None):
+        """The network's fill and the linear fill of every entry of a batch
+        (tensors), side by side: ``(b, 2 * n_features)``.
+
+        The linear fill reads the row completed by the network's fill and is
+        clipped to each feature's observed range at fit; on wide rows (no
+        coefficients) it is the column mean. ``blend``: the arrays of
+        :meth:`_blend_arrays` as tensors (by default made from them).
+        """
+        if blend is None:
+            blend = [
+                torch.as_tensor(a, dtype=x_nan.dtype, device=x_nan.device)
+                for a in self._blend_arrays()
+            ]
+        coef, intercept, low, high = blend
+        network = module(x_nan)[0]
+        if coef.numel():
+            completed = torch.where(torch.isnan(x_nan), network, x_nan)
+            linear = completed @ coef + intercept
+        else:  # wide rows: the column mean
+            linear = intercept.expand_as(network)
+        return torch.cat([network, torch.clamp(linear, low, high)], dim=1)
+
+    def _parts(self, X_nan):
+        """The network's fill and the linear fill of every entry (float64)."""
+        n_features = X_nan.shape[1]
+        parts = self._map_batches(
+            X_nan, self._fill_parts, 2 * n_features, np.float64, 3 * n_features
+        )
+        return parts[:, :n_features], parts[:, n_features:]
+
     def _fill(self, X_nan):
         """Each entry's fill: per feature, the blend of the network's fill
         and the linear fill chosen on the held-out entries at fit."""
-        network = self._network_fill(X_nan)
-        linear = self._linear_fill(X_nan, network)
+        network, linear = self._parts(X_nan)
         fill = self._fill_weight * network + (1.0 - self._fill_weight) * linear
         return fill.astype(X_nan.dtype, copy=False)
 
@@ -531,8 +555,7 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
         rows = np.flatnonzero(held.any(axis=1))
         held = held[rows]
         truth = np.nan_to_num(X_nan[rows])
-        network = self._network_fill(X_train[rows])
-        linear = self._linear_fill(X_train[rows], network)
+        network, linear = self._parts(X_train[rows])
         gap = np.where(held, network - linear, 0.0)
         error = np.where(held, truth - linear, 0.0)
         counts = held.sum(axis=0)
@@ -567,10 +590,16 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
             )
 
     def _onnx_constants(self):
+        coef, intercept, low, high = self._blend_arrays()
         return {
             "empty": self._empty_features[None, :],
             "kept": np.flatnonzero(~self._empty_features),
             "indicator": self._indicator_features,
+            "weight": self._fill_weight.astype(np.float32),
+            "coef": coef.astype(np.float32),
+            "intercept": intercept.astype(np.float32),
+            "low": low.astype(np.float32),
+            "high": high.astype(np.float32),
         }
 
     def _onnx_outputs(self, module, x, constants):
@@ -583,7 +612,10 @@ class AutoencoderImputer(TransformerMixin, _BaseAutoencoder):
         empty_missing = missing & constants["empty"]
         x_nan = torch.where(missing, torch.nan, x)
         x_nan = torch.where(empty_missing, 0.0, x_nan)
-        fill = module(x_nan)[0]
+        blend = [constants[name] for name in ("coef", "intercept", "low", "high")]
+        network, linear = self._fill_parts(module, x_nan, blend).chunk(2, dim=1)
+        weight = constants["weight"]
+        fill = weight * network + (1.0 - weight) * linear
         out = torch.where(missing, fill, x)
         out = torch.where(empty_missing, 0.0, out)
         if not self.keep_empty_features:
