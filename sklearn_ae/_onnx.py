@@ -236,10 +236,17 @@ def _float_input(operator, container, scope):
 def _add_graph(model, input_name, scope, container):
     """Add ``model``'s nodes and weights to skl2onnx's graph, reading
     ``input_name``; return the names of its outputs there."""
+    import onnx
     from onnx import helper, numpy_helper
 
     graph = model.graph
     opsets = {entry.domain: entry.version for entry in model.opset_import}
+    inferred = onnx.shape_inference.infer_shapes(model).graph
+    types = {
+        value.name: value.type.tensor_type.elem_type
+        for value in (*inferred.input, *inferred.value_info, *inferred.output)
+    }
+    types.update({tensor.name: tensor.data_type for tensor in graph.initializer})
     renamed = {graph.input[0].name: input_name, "": ""}
 
     def rename(old):
@@ -263,7 +270,7 @@ def _add_graph(model, input_name, scope, container):
         if "" in inputs:
             # skl2onnx cannot order a node with an omitted optional input
             # in the middle: pass the value ONNX assumes for it.
-            inputs = _explicit_optional_inputs(node, inputs, scope, container)
+            inputs = _explicit_optional_inputs(node, inputs, types, scope, container)
         container.add_node(
             node.op_type,
             inputs,
@@ -276,11 +283,20 @@ def _add_graph(model, input_name, scope, container):
     return [rename(output.name) for output in graph.output]
 
 
-def _explicit_optional_inputs(node, inputs, scope, container):
-    """A recurrent layer's omitted ``sequence_lens``: every sequence's full
-    length, from the input's shape."""
+def _explicit_optional_inputs(node, inputs, types, scope, container):
+    """The values ONNX assumes for omitted inputs: a ``Clip``'s bound (the
+    most extreme value of its type), a recurrent layer's ``sequence_lens``
+    (every sequence's full length, from the input's shape)."""
+    from onnx import helper
     from skl2onnx.proto import onnx_proto
 
+    if node.op_type == "Clip" and inputs.index("") == 1:
+        dtype = helper.tensor_dtype_to_np_dtype(types[node.input[0]])
+        bound = scope.get_unique_variable_name("lowest")
+        container.add_initializer(
+            bound, types[node.input[0]], [], np.finfo(dtype).min.item()
+        )
+        return [inputs[0], bound, *inputs[2:]]
     if node.op_type not in ("LSTM", "GRU", "RNN") or inputs.index("") != 4:
         raise ExportError(
             f"The network's ONNX graph has a {node.op_type} node with an "

@@ -147,6 +147,39 @@ def test_export_matches_estimator(cls, kind):
         _assert_matches(_run(model, images), expected)
 
 
+VARIANTS = {
+    "dropout": dict(dropout=0.3),
+    "gelu-sigmoid": dict(activation="gelu", output_activation="sigmoid"),
+    "selu": dict(activation="selu"),
+    "elu-relu": dict(activation="elu", output_activation="relu"),
+    "silu-tanh": dict(activation="silu", output_activation="tanh"),
+}
+
+
+@pytest.mark.parametrize("params", VARIANTS.values(), ids=VARIANTS.keys())
+def test_variants_match(params):
+    """Dropout (off at inference) and every activation (the network builds
+    several from tanh, expm1 and erf) through a paired map's predict."""
+    X = _data((12,))
+    X = (X - X.min()) / (X.max() - X.min())  # [0, 1] for the sigmoid output
+    regressor = AutoencoderRegressor(2, max_iter=5, random_state=0, **params)
+    regressor.fit(X[:120], X[:120])
+    held_out = X[120:].astype(np.float32)
+    model = sklearn_ae.to_onnx(regressor, held_out[:1])
+    _assert_matches(_run(model, held_out), [regressor.predict(held_out)])
+
+
+@pytest.mark.parametrize("sparsity", ["l1", "kl"])
+def test_sparse_codes_match(sparsity):
+    X = _data((12,))
+    transformer = AutoencoderTransformer(
+        4, sparsity=sparsity, max_iter=5, random_state=0
+    ).fit(X[:120])
+    held_out = X[120:].astype(np.float32)
+    model = sklearn_ae.to_onnx(transformer, held_out[:1])
+    _assert_matches(_run(model, held_out), [transformer.transform(held_out)])
+
+
 @pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
 def test_missing_values_match(cls):
     """NaN in the input (dense networks take it) gives the estimator's result."""
