@@ -441,9 +441,7 @@ class AutoencoderClassifier(
         best = spread.argmax(axis=1)
         out = weights.copy()
         rows = np.flatnonzero(~labelled)
-        confidence = spread[rows, best[rows]]
-        kept = int(np.ceil(share * len(rows)))
-        rows = rows[np.argsort(-confidence, kind="stable")[:kept]]
+        rows = rows[_most_confident(spread[rows], share)]
         out[rows, best[rows]] = spread[rows, best[rows]]
         return out
 
@@ -483,14 +481,13 @@ class AutoencoderClassifier(
         graph = _neighbour_graph(codes)
         judged = np.zeros(len(labelled), dtype=bool)
         judged[rows] = True
-        spread_hits = np.zeros(len(rows), dtype=bool)
-        confidence = np.zeros(len(rows))
+        spread_of_hidden = np.zeros((len(rows), n_classes))
         for _, hidden in folds:
             shown = judged.copy()
             shown[rows[hidden]] = False
-            spread = _spread_labels(graph, weights, shown)[rows[hidden]]
-            spread_hits[hidden] = spread.argmax(axis=1) == classes[hidden]
-            confidence[hidden] = spread.max(axis=1)
+            spread = _spread_labels(graph, weights, shown)
+            spread_of_hidden[hidden] = spread[rows[hidden]]
+        spread_hits = spread_of_hidden.argmax(axis=1) == classes
         supervised_hits = max(
             (
                 _cross_validated_hits(model, inputs[rows], classes, folds)
@@ -498,9 +495,8 @@ class AutoencoderClassifier(
             ),
             key=np.sum,
         )
-        order = np.argsort(-confidence, kind="stable")
         for share in _SHARES:
-            top = order[: int(np.ceil(share * len(rows)))]
+            top = _most_confident(spread_of_hidden, share)
             # Paired on the same rows: those only the spreading gets right
             # against those only the supervised fit does. The spreading must
             # win by more than one standard deviation of that difference
@@ -622,6 +618,21 @@ def _cross_validated_hits(model, X, classes, folds):
         warnings.simplefilter("ignore", ConvergenceWarning)
         predicted = cross_val_predict(model, X, classes, cv=folds)
     return predicted == classes
+
+
+def _most_confident(spread, share):
+    """Positions of the ``share`` of rows of each spread class (the most
+    probable one) that the spreading is most confident of, so that the
+    pseudo-labels keep the classes' proportions: the easy classes are
+    spread confidently far more often than the hard ones, and pseudo-labels
+    taken by confidence alone would lean the head towards them."""
+    best, confidence = spread.argmax(axis=1), spread.max(axis=1)
+    kept = []
+    for c in np.unique(best):
+        rows = np.flatnonzero(best == c)
+        order = np.argsort(-confidence[rows], kind="stable")
+        kept.append(rows[order[: int(np.ceil(share * len(rows)))]])
+    return np.sort(np.concatenate(kept))
 
 
 def _spread_labels(graph, weights, labelled):
