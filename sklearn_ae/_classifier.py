@@ -54,10 +54,6 @@ _SMOOTHING_STEPS = 2
 # rows (a stratified sample), in at most this many folds.
 _JUDGED_ROWS = 2000
 _JUDGE_FOLDS = 5
-# Shares of the unlabelled rows (the most confidently spread) that may take
-# a pseudo-label: the judgement keeps the largest share whose hidden
-# labelled rows the spreading classifies better than a supervised fit.
-_SHARES = (1.0, 0.75, 0.5, 0.25)
 
 
 @fill_doc
@@ -92,15 +88,11 @@ class AutoencoderClassifier(
        judged on the labelled rows: cross-validated (hide a fold of them,
        spread, score the hidden rows) against the best supervised fit of
        the same rows on the same folds (logistic regressions of the inputs
-       and of the codes, an MLP of the inputs). Only the most confidently
-       spread unlabelled rows take a pseudo-label: the largest share (all,
-       3/4, 1/2 or 1/4, by the spread probability) whose hidden labelled
-       counterparts the spreading classifies more accurately than the
-       supervised fit, by more than one standard deviation of a sign test
-       on the rows where the two differ. Where no share passes,
-       pseudo-labels would pull the head below what the labelled rows alone
-       give, and the fine-tuning uses the labelled rows only, in one phase
-       as with ``pseudo_labels=False``.
+       and of the codes, an MLP of the inputs). Where it does not win, by
+       more than one standard deviation of a sign test on the rows where
+       the two differ, its pseudo-labels would pull the head below what the
+       labelled rows alone give, and the fine-tuning uses the labelled rows
+       only, in one phase as with ``pseudo_labels=False``.
 
     :meth:`predict_proba` is the softmax of the head, :meth:`transform`
     gives the fine-tuned codes. When every row is labelled the classes may
@@ -123,9 +115,8 @@ class AutoencoderClassifier(
         Spread the labels over the pre-trained codes, smooth the spread
         distributions over each row's nearest neighbours, and fine-tune on
         the unlabelled rows' most probable classes too (weighted by their
-        probability), for the share of them spread most confidently where
-        the spreading, cross-validated on the labelled rows, beats a
-        supervised fit of them.
+        probability), provided the spreading, cross-validated on the
+        labelled rows, beats supervised fits of them.
     spreading_rounds : int, default=3
         With ``pseudo_labels=True``, fine-tuning is split into this many
         rounds of equal length, and before each the labels are spread again
@@ -291,7 +282,7 @@ class AutoencoderClassifier(
         n_rounds = self.spreading_rounds if self.pseudo_labels else 1
         rounds = np.array_split(np.arange(self.max_iter - n_pretrain), n_rounds)
         recipe = self._learn_facts(X)
-        curves, scores, start, nets, share = [], [], None, [], None
+        curves, scores, start, nets, trusted = [], [], None, [], None
         phases = [n_pretrain, *map(len, rounds)]
         for phase, epochs in enumerate(phases):
             if epochs == 0:
@@ -302,9 +293,9 @@ class AutoencoderClassifier(
             elif self.pseudo_labels and start is not None and not labelled.all():
                 # Judged once, over the first codes: later ones have learnt
                 # the labelled rows, which would flatter a spreading to them.
-                if share is None:
-                    share = self._trusted_share(X, weights, labelled)
-                    if not share:
+                if trusted is None:
+                    trusted = self._spreading_wins(X, weights, labelled)
+                    if not trusted:
                         # Fine-tune as pseudo_labels=False does, in one phase:
                         # restarting the optimizer each round cost up to 1.7
                         # points on Fashion-MNIST.
@@ -312,8 +303,8 @@ class AutoencoderClassifier(
                         phases[phase + 1 :] = [0] * (len(phases) - phase - 1)
                 # Spread the labels over the codes of the network so far: the
                 # pre-trained codes first, then each round's fine-tuned ones.
-                if share:
-                    targets = self._spread(X, weights, labelled, share)
+                if trusted:
+                    targets = self._spread(X, weights, labelled)
             phase_recipe = replace(
                 recipe,
                 epochs=epochs,
@@ -432,32 +423,27 @@ class AutoencoderClassifier(
         """
         return self._codes(X)
 
-    def _spread(self, X, weights, labelled, share=1.0):
-        """Class weights with pseudo-labels added: the spread class of the
-        ``share`` of unlabelled rows whose smoothed spread probability is
-        highest, one-hot and scaled by that probability."""
+    def _spread(self, X, weights, labelled):
+        """Class weights with the unlabelled rows' spread classes added:
+        one-hot rows scaled by their smoothed spread probability."""
         codes = self._encode(X)
         spread = _spread_labels(_neighbour_graph(codes), weights, labelled)
         best = spread.argmax(axis=1)
         out = weights.copy()
         rows = np.flatnonzero(~labelled)
-        rows = rows[_most_confident(spread[rows], share)]
         out[rows, best[rows]] = spread[rows, best[rows]]
         return out
 
     def _fitted_facts(self, X):
         return noise_facts(self, X)
 
-    def _trusted_share(self, X, weights, labelled):
-        """The share of unlabelled rows the spreading may pseudo-label: the
-        largest of ``_SHARES`` for which the spreading over the codes
-        classifies the hidden labelled rows it is most confident of (that
-        share of them) more accurately than the best supervised fit of the
-        labelled rows (logistic regressions of the inputs and of the codes,
-        an MLP of the inputs) does on the same rows, all cross-validated on
-        the same folds, by more than the noise of a paired sign test; 0.0
-        where it never does. Elsewhere its pseudo-labels would pull the head
-        below what the labelled rows alone give."""
+    def _spreading_wins(self, X, weights, labelled):
+        """Whether the spreading over the codes classifies hidden labelled
+        rows more accurately than the best supervised fit of the labelled
+        rows (logistic regressions of the inputs and of the codes, an MLP of
+        the inputs), all cross-validated on the same folds, by more than the
+        noise of a paired sign test. Where it does not, its pseudo-labels
+        would pull the head below what the labelled rows alone give."""
         rows = np.flatnonzero(labelled)
         classes = weights[rows].argmax(axis=1)
         n_classes = weights.shape[1]
@@ -474,20 +460,19 @@ class AutoencoderClassifier(
             # One class, or a class with one labelled row, which cannot be
             # both hidden and learnt from: nothing to judge by, so the
             # spreading is kept.
-            return 1.0
+            return True
         splitter = StratifiedKFold(n_folds, shuffle=True, random_state=0)
         folds = list(splitter.split(rows, classes))
         codes = self._encode(X)
         graph = _neighbour_graph(codes)
         judged = np.zeros(len(labelled), dtype=bool)
         judged[rows] = True
-        spread_of_hidden = np.zeros((len(rows), n_classes))
+        spread_hits = np.zeros(len(rows), dtype=bool)
         for _, hidden in folds:
             shown = judged.copy()
             shown[rows[hidden]] = False
-            spread = _spread_labels(graph, weights, shown)
-            spread_of_hidden[hidden] = spread[rows[hidden]]
-        spread_hits = spread_of_hidden.argmax(axis=1) == classes
+            spread = _spread_labels(graph, weights, shown)[rows[hidden]]
+            spread_hits[hidden] = spread.argmax(axis=1) == classes[hidden]
         supervised_hits = max(
             (
                 _cross_validated_hits(model, inputs[rows], classes, folds)
@@ -495,19 +480,13 @@ class AutoencoderClassifier(
             ),
             key=np.sum,
         )
-        for share in _SHARES:
-            top = _most_confident(spread_of_hidden, share)
-            # Paired on the same rows: those only the spreading gets right
-            # against those only the supervised fit does. The spreading must
-            # win by more than one standard deviation of that difference
-            # (a sign test): a win by a row or two is noise, and on
-            # Fashion-MNIST pseudo-labels that won so (0.880 against 0.875
-            # on the hidden rows) cost 0.8 points.
-            wins = np.sum(spread_hits[top] & ~supervised_hits[top])
-            losses = np.sum(~spread_hits[top] & supervised_hits[top])
-            if wins - losses > np.sqrt(wins + losses):
-                return share
-        return 0.0
+        # Paired on the same rows: those only the spreading gets right
+        # against those only the supervised fit does. The spreading must win
+        # by more than one standard deviation of that difference (a sign
+        # test): a win by a row or two is noise.
+        wins = np.sum(spread_hits & ~supervised_hits)
+        losses = np.sum(~spread_hits & supervised_hits)
+        return bool(wins - losses > np.sqrt(wins + losses))
 
     def _recipe(self):
         n_classes = len(self.classes_)
@@ -618,21 +597,6 @@ def _cross_validated_hits(model, X, classes, folds):
         warnings.simplefilter("ignore", ConvergenceWarning)
         predicted = cross_val_predict(model, X, classes, cv=folds)
     return predicted == classes
-
-
-def _most_confident(spread, share):
-    """Positions of the ``share`` of rows of each spread class (the most
-    probable one) that the spreading is most confident of, so that the
-    pseudo-labels keep the classes' proportions: the easy classes are
-    spread confidently far more often than the hard ones, and pseudo-labels
-    taken by confidence alone would lean the head towards them."""
-    best, confidence = spread.argmax(axis=1), spread.max(axis=1)
-    kept = []
-    for c in np.unique(best):
-        rows = np.flatnonzero(best == c)
-        order = np.argsort(-confidence[rows], kind="stable")
-        kept.append(rows[order[: int(np.ceil(share * len(rows)))]])
-    return np.sort(np.concatenate(kept))
 
 
 def _spread_labels(graph, weights, labelled):

@@ -168,9 +168,9 @@ def test_labels_spread_again_over_the_fine_tuned_codes(digits, monkeypatch):
     seen, pseudo = [], []
     spread = AutoencoderClassifier._spread
 
-    def recording(self, X, weights, labelled, *args):
+    def recording(self, X, weights, labelled):
         seen.append(self._encode(X))
-        pseudo.append(spread(self, X, weights, labelled, *args))
+        pseudo.append(spread(self, X, weights, labelled))
         return pseudo[-1]
 
     monkeypatch.setattr(AutoencoderClassifier, "_spread", recording)
@@ -347,20 +347,3 @@ def test_not_below_an_mlp_of_the_labelled_rows_where_spreading_misleads(seed):
         mlp.fit(X_train[labelled], y_train[labelled])
     assert clf.score(X_test, y_test) >= mlp.score(X_test, y_test)
 
-
-def test_pseudo_labels_only_for_the_share_spread_most_confidently(digits):
-    X, y = digits[0][:300], digits[1][:300]
-    y_partial = y.copy()
-    y_partial[50:] = -1
-    labelled = y_partial != -1
-    weights = np.eye(10)[np.where(labelled, y_partial, 0)] * labelled[:, None]
-    clf = AutoencoderClassifier(max_iter=3, random_state=0).fit(X, y_partial)
-    every = clf._spread(X, weights, labelled)
-    half = clf._spread(X, weights, labelled, 0.5)
-    np.testing.assert_array_equal(half[:50], weights[:50])
-    kept = half[50:].sum(axis=1) > 0
-    assert kept.sum() == 125
-    # The kept rows are the most confident ones, with the same pseudo-labels.
-    confidence = every[50:].max(axis=1)
-    assert confidence[kept].min() >= confidence[~kept].max()
-    np.testing.assert_array_equal(half[50:][kept], every[50:][kept])
