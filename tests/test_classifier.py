@@ -346,4 +346,3 @@ def test_not_below_an_mlp_of_the_labelled_rows_where_spreading_misleads(seed):
         warnings.simplefilter("ignore", ConvergenceWarning)
         mlp.fit(X_train[labelled], y_train[labelled])
     assert clf.score(X_test, y_test) >= mlp.score(X_test, y_test)
-
