@@ -118,7 +118,11 @@ fig, ax = plt.subplots(figsize=(5, 4.5))
 ax.scatter(scores, onnx_scores, s=6, alpha=0.5)
 low, high = scores.min(), scores.max()
 ax.plot([low, high], [low, high], color="black", lw=0.8, label="y = x")
-ax.axvline(0, color="tab:red", lw=0.8, ls="--", label="threshold (offset_)")
+ax.axvline(0, color="tab:red", lw=0.8, ls="--", label="threshold (0)")
+# Outliers score in the hundreds below zero: a symmetric log scale shows the
+# bulk near the threshold too.
+ax.set_xscale("symlog")
+ax.set_yscale("symlog")
 ax.set_xlabel("pipeline.decision_function (Python, float64)")
 ax.set_ylabel("onnxruntime 'scores' (float32)")
 ax.set_title("One model, two runtimes")
