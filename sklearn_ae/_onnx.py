@@ -163,6 +163,20 @@ def _reason(exc):
 
 
 # ---------------------------------------------------------------- skl2onnx
+def _node(op, inputs, hint, scope, container, **attributes):
+    """Add a node ``op`` with one output, under a fresh name from ``hint``;
+    return that name."""
+    output = scope.get_unique_variable_name(hint)
+    container.add_node(
+        op, inputs, [output], name=scope.get_unique_operator_name(op), **attributes
+    )
+    return output
+
+
+def _is_double(variable):
+    return type(variable.type).__name__ == "DoubleTensorType"
+
+
 def _float_input(operator, container, scope):
     """The operator's input as float32 flat rows: its name."""
     from skl2onnx.proto import onnx_proto
@@ -195,41 +209,26 @@ def _float_input(operator, container, scope):
             f"shape {shape} ({n_features} features). Pass rows like those "
             "given to fit."
         )
-    if type(variable.type).__name__ == "DoubleTensorType":
-        cast = scope.get_unique_variable_name(name + "_float")
-        container.add_node(
+    if _is_double(variable):
+        name = _node(
             "Cast",
             [name],
-            [cast],
+            name + "_float",
+            scope,
+            container,
             to=onnx_proto.TensorProto.FLOAT,
-            name=scope.get_unique_operator_name("Cast"),
         )
-        name = cast
     elif type(variable.type).__name__ != "FloatTensorType":
         raise ExportError(
             f"{type(estimator).__name__}'s ONNX input must be float32 or "
             f"float64 rows, not {variable.type}."
         )
     if len(shape) == 4:  # (n, H, W, C) -> (n, C, H, W), as fit did
-        channels_first = scope.get_unique_variable_name(name + "_chw")
-        container.add_node(
-            "Transpose",
-            [name],
-            [channels_first],
-            perm=[0, 3, 1, 2],
-            name=scope.get_unique_operator_name("Transpose"),
+        name = _node(
+            "Transpose", [name], name + "_chw", scope, container, perm=[0, 3, 1, 2]
         )
-        name = channels_first
     if len(shape) != 2:
-        flat = scope.get_unique_variable_name(name + "_flat")
-        container.add_node(
-            "Flatten",
-            [name],
-            [flat],
-            axis=1,
-            name=scope.get_unique_operator_name("Flatten"),
-        )
-        name = flat
+        name = _node("Flatten", [name], name + "_flat", scope, container, axis=1)
     return name
 
 
@@ -305,31 +304,18 @@ def _explicit_optional_inputs(node, inputs, types, scope, container):
         )
     layout = next((a.i for a in node.attribute if a.name == "layout"), 0)
     steps_axis, batch_axis = (1, 0) if layout else (0, 1)
-    names = {}
-    for part, axis in (("steps", steps_axis), ("batch", batch_axis)):
-        names[part] = scope.get_unique_variable_name(part)
-        container.add_node(
-            "Shape",
-            [inputs[0]],
-            [names[part]],
-            start=axis,
-            end=axis + 1,
-            name=scope.get_unique_operator_name("Shape"),
-        )
-    lengths = scope.get_unique_variable_name("lengths")
-    container.add_node(
-        "Expand",
-        [names["steps"], names["batch"]],
-        [lengths],
-        name=scope.get_unique_operator_name("Expand"),
+    steps, batch = (
+        _node("Shape", [inputs[0]], part, scope, container, start=axis, end=axis + 1)
+        for part, axis in (("steps", steps_axis), ("batch", batch_axis))
     )
-    sequence_lens = scope.get_unique_variable_name("sequence_lens")
-    container.add_node(
+    lengths = _node("Expand", [steps, batch], "lengths", scope, container)
+    sequence_lens = _node(
         "Cast",
         [lengths],
-        [sequence_lens],
+        "sequence_lens",
+        scope,
+        container,
         to=onnx_proto.TensorProto.INT32,
-        name=scope.get_unique_operator_name("Cast"),
     )
     return [sequence_lens if name == "" else name for name in inputs]
 
@@ -355,7 +341,7 @@ def _convert(scope, operator, container):
         outputs = [label, *outputs]
     for produced, variable in zip(outputs, operator.outputs, strict=True):
         op, attributes = "Identity", {}
-        if type(variable.type).__name__ == "DoubleTensorType":
+        if _is_double(variable):
             op, attributes = "Cast", {"to": onnx_proto.TensorProto.DOUBLE}
         container.add_node(
             op,
@@ -372,14 +358,8 @@ def _class_labels(estimator, probabilities, nocl, scope, container):
     from onnx import numpy_helper
     from skl2onnx.proto import onnx_proto
 
-    index = scope.get_unique_variable_name("argmax")
-    container.add_node(
-        "ArgMax",
-        [probabilities],
-        [index],
-        axis=1,
-        keepdims=0,
-        name=scope.get_unique_operator_name("ArgMax"),
+    index = _node(
+        "ArgMax", [probabilities], "argmax", scope, container, axis=1, keepdims=0
     )
     if nocl:
         return index
@@ -404,15 +384,7 @@ def _class_labels(estimator, probabilities, nocl, scope, container):
         container.add_initializer(
             table, None, None, numpy_helper.from_array(classes, table)
         )
-    label = scope.get_unique_variable_name("label")
-    container.add_node(
-        "Gather",
-        [table, index],
-        [label],
-        axis=0,
-        name=scope.get_unique_operator_name("Gather"),
-    )
-    return label
+    return _node("Gather", [table, index], "label", scope, container, axis=0)
 
 
 def _output_types(operator):
@@ -426,11 +398,7 @@ def _output_types(operator):
 
     estimator = operator.raw_operator
     n = operator.inputs[0].get_first_dimension()
-    real = (
-        DoubleTensorType
-        if type(operator.inputs[0].type).__name__ == "DoubleTensorType"
-        else FloatTensorType
-    )
+    real = DoubleTensorType if _is_double(operator.inputs[0]) else FloatTensorType
     shapes = estimator._onnx_output_shapes()
     for variable, (kind, width) in zip(operator.outputs, shapes, strict=True):
         shape = [n] if width is None else [n, width]
