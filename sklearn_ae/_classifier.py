@@ -2,6 +2,7 @@
 
 # License: BSD 3 clause
 
+import copy
 import warnings
 from dataclasses import replace
 from numbers import Integral, Real
@@ -35,7 +36,13 @@ from sklearn_ae._base import Recipe, _BaseAutoencoder
 from sklearn_ae._docs import fill_doc
 from sklearn_ae._losses import ReconstructionAndCrossEntropy
 from sklearn_ae._networks import ClassifierAutoencoder
-from sklearn_ae._noise import NOISE_KINDS, corruption_for, noise_arrays, noise_facts
+from sklearn_ae._noise import (
+    NOISE_KINDS,
+    Corruption,
+    corruption_for,
+    noise_arrays,
+    noise_facts,
+)
 from sklearn_ae._sklearn_compat import Interval, StrOptions
 from sklearn_ae._training import join_histories
 from sklearn_ae._utils import (
@@ -55,6 +62,17 @@ _SMOOTHING_STEPS = 2
 # rows (a stratified sample), in at most this many folds.
 _JUDGED_ROWS = 2000
 _JUDGE_FOLDS = 5
+# Where the spreading is not trusted, the unlabelled rows learn the network's
+# own predictions of at least this probability.
+_CONFIDENCE = 0.95
+# Where the spreading is not trusted, a second pre-training as long as the
+# first reconstructs rows with this share of their entries masked, on rows
+# of at least _DENOISE_MIN_FEATURES features (on narrower rows, masked
+# entries hide what the class rests on); its codes are kept only where a
+# logistic regression of them, cross-validated on the labelled rows, gets
+# more of them right.
+_DENOISE_MASKING = 0.25
+_DENOISE_MIN_FEATURES = 100
 
 
 @fill_doc
@@ -92,8 +110,15 @@ class AutoencoderClassifier(
        and of the codes, an MLP of the inputs). Where it does not win, by
        more than one standard deviation of a sign test on the rows where
        the two differ, its pseudo-labels would pull the head below what the
-       labelled rows alone give, and the fine-tuning uses the labelled rows
-       only, in one phase as with ``pseudo_labels=False``.
+       labelled rows alone give, and the fine-tuning runs in one phase on
+       the labelled rows, while each unlabelled row learns the network's own
+       prediction where that is at least 95% probable (so more of them as
+       the head improves). On rows of at least 100 features with
+       ``noise=None``, a second pre-training as long as the first comes
+       before it, reconstructing rows with a quarter of their entries
+       masked; its codes are kept only where a logistic regression of them,
+       cross-validated on the labelled rows, classifies more of those rows
+       right than one of the codes before it.
 
     :meth:`predict_proba` is the softmax of the head, :meth:`transform`
     gives the fine-tuned codes. When every row is labelled the classes may
@@ -117,7 +142,9 @@ class AutoencoderClassifier(
         distributions over each row's nearest neighbours, and fine-tune on
         the unlabelled rows' most probable classes too (weighted by their
         probability), provided the spreading, cross-validated on the
-        labelled rows, beats supervised fits of them.
+        labelled rows, beats supervised fits of them; where it does not,
+        the unlabelled rows learn the network's own confident predictions
+        instead. False: the unlabelled rows only teach the reconstruction.
     spreading_rounds : int, default=3
         With ``pseudo_labels=True``, fine-tuning is split into this many
         rounds of equal length, and before each the labels are spread again
@@ -155,8 +182,10 @@ class AutoencoderClassifier(
 
     Notes
     -----
-    ``loss_curve_``, ``n_iter_`` and ``validation_scores_`` run over both
-    phases; the fine-tuning losses include the cross-entropy.
+    ``loss_curve_``, ``n_iter_`` and ``validation_scores_`` run over every
+    phase; the fine-tuning losses include the cross-entropy. The second
+    pre-training, where it runs, adds its epochs to ``max_iter``'s, whether
+    its codes are kept or not.
 
     Examples
     --------
@@ -283,43 +312,61 @@ class AutoencoderClassifier(
         n_rounds = self.spreading_rounds if self.pseudo_labels else 1
         rounds = np.array_split(np.arange(self.max_iter - n_pretrain), n_rounds)
         recipe = self._learn_facts(X)
-        curves, scores, start, nets, trusted = [], [], None, [], None
+        curves, scores, nets = [], [], []
+        n_classes = len(self.classes_)
+
+        def run(epochs, targets, loss=recipe.loss, corrupt=recipe.corrupt):
+            """Train one phase from the weights of the last; whether Ctrl-C
+            interrupted it."""
+            start = self._module.state_dict() if nets else None
+            phase_recipe = replace(
+                recipe,
+                loss=loss,
+                corrupt=corrupt,
+                epochs=epochs,
+                validation_rows=validation_rows,
+                finish=_ClassifierStart(n_classes, start),
+            )
+            interrupted = self._fit_network(
+                X, _with_weights(X, targets), recipe=phase_recipe
+            )
+            curves.extend(self.loss_curve_)
+            scores.extend(self.validation_scores_ or [])
+            nets.append(self._net)
+            return interrupted
+
+        trusted = None
         phases = [n_pretrain, *map(len, rounds)]
         for phase, epochs in enumerate(phases):
             if epochs == 0:
                 continue
-            targets = weights
+            targets, loss = weights, recipe.loss
             if phase == 0:
                 targets = np.zeros_like(weights)
-            elif self.pseudo_labels and start is not None and not labelled.all():
+            elif self.pseudo_labels and nets and not labelled.all():
                 # Judged once, over the first codes: later ones have learnt
                 # the labelled rows, which would flatter a spreading to them.
                 if trusted is None:
                     trusted = self._spreading_wins(X, weights, labelled)
                     if not trusted:
-                        # Fine-tune as pseudo_labels=False does, in one phase:
-                        # restarting the optimizer each round cost up to 1.7
-                        # points on Fashion-MNIST.
+                        # Fine-tune in one phase: restarting the optimizer
+                        # each round cost up to 1.7 points on Fashion-MNIST.
                         epochs = sum(phases[phase:])
                         phases[phase + 1 :] = [0] * (len(phases) - phase - 1)
+                        if self._denoising_may_help(recipe, n_pretrain):
+                            if self._pretrain_on_masked_rows(
+                                X, weights, labelled, n_pretrain, run
+                            ):
+                                break
                 # Spread the labels over the codes of the network so far: the
                 # pre-trained codes first, then each round's fine-tuned ones.
                 if trusted:
                     targets = self._spread(X, weights, labelled)
-            phase_recipe = replace(
-                recipe,
-                epochs=epochs,
-                validation_rows=validation_rows,
-                finish=_ClassifierStart(len(self.classes_), start),
-            )
-            interrupted = self._fit_network(
-                X, _with_weights(X, targets), recipe=phase_recipe
-            )
-            curves += self.loss_curve_
-            scores += self.validation_scores_ or []
-            nets.append(self._net)
-            start = self._module.state_dict()
-            if interrupted:
+            if trusted is False:
+                loss = ReconstructionAndCrossEntropy(
+                    self.loss, n_classes, confidence=_CONFIDENCE
+                )
+            if run(epochs, targets, loss):
                 # Ctrl-C: no later phase runs, and ``fit_method`` passes the
                 # interruption on to the caller.
                 break
@@ -432,6 +479,35 @@ class AutoencoderClassifier(
         out[rows, best[rows]] = spread[rows, best[rows]]
         return out
 
+    def _denoising_may_help(self, recipe, n_pretrain):
+        """Whether to pre-train again on masked rows where the spreading is
+        not trusted: not where ``noise`` already corrupts them, nor on
+        narrow rows, nor without a pre-training to match."""
+        wide = self.n_features_in_ >= _DENOISE_MIN_FEATURES
+        return recipe.corrupt is None and wide and n_pretrain > 0
+
+    def _pretrain_on_masked_rows(self, X, weights, labelled, epochs, run):
+        """Pre-train again, reconstructing rows with _DENOISE_MASKING of
+        their entries masked, and keep the new weights only where a logistic
+        regression of the codes classifies more judged labelled rows right
+        than before. ``run`` trains a phase; whether Ctrl-C interrupted it."""
+        judged = _judged_folds(weights, labelled)
+        before = self._code_hits(X, judged)
+        clean = copy.deepcopy(self._module.state_dict())
+        masking = Corruption("masking", _DENOISE_MASKING)
+        if run(epochs, np.zeros_like(weights), corrupt=masking):
+            return True
+        if self._code_hits(X, judged) <= before:
+            self._module.load_state_dict(clean)
+        return False
+
+    def _code_hits(self, X, judged):
+        """How many of the judged labelled rows a logistic regression of
+        the codes classifies right, cross-validated on the judgement's folds."""
+        rows, classes, folds = judged
+        model = _scaled(LogisticRegression(max_iter=1000))
+        return _cross_validated_hits(model, self._encode(X)[rows], classes, folds).sum()
+
     def _fitted_facts(self, X):
         return noise_facts(self, X)
 
@@ -442,25 +518,13 @@ class AutoencoderClassifier(
         the inputs), all cross-validated on the same folds, by more than the
         noise of a paired sign test. Where it does not, its pseudo-labels
         would pull the head below what the labelled rows alone give."""
-        rows = np.flatnonzero(labelled)
-        classes = weights[rows].argmax(axis=1)
-        n_classes = weights.shape[1]
-        if len(rows) > _JUDGED_ROWS and np.bincount(classes).min() > 1:
-            rows, _, classes, _ = train_test_split(
-                rows,
-                classes,
-                train_size=_JUDGED_ROWS,
-                stratify=classes,
-                random_state=0,
-            )
-        n_folds = min(_JUDGE_FOLDS, np.bincount(classes, minlength=n_classes).min())
-        if n_classes < 2 or n_folds < 2:
+        judged = _judged_folds(weights, labelled)
+        if judged is None:
             # One class, or a class with one labelled row, which cannot be
             # both hidden and learnt from: nothing to judge by, so the
             # spreading is kept.
             return True
-        splitter = StratifiedKFold(n_folds, shuffle=True, random_state=0)
-        folds = list(splitter.split(rows, classes))
+        rows, classes, folds = judged
         codes = self._encode(X)
         graph = _neighbour_graph(codes)
         judged = np.zeros(len(labelled), dtype=bool)
@@ -584,21 +648,42 @@ def _neighbour_graph(codes):
     return kneighbors_graph(codes, n_neighbors, include_self=True)
 
 
+def _judged_folds(weights, labelled):
+    """The labelled rows the spreading is judged on (a stratified sample of
+    at most _JUDGED_ROWS), their classes and the cross-validation folds;
+    None where a class has too few rows to be both hidden and learnt."""
+    rows = np.flatnonzero(labelled)
+    classes = weights[rows].argmax(axis=1)
+    n_classes = weights.shape[1]
+    if len(rows) > _JUDGED_ROWS and np.bincount(classes).min() > 1:
+        rows, _, classes, _ = train_test_split(
+            rows,
+            classes,
+            train_size=_JUDGED_ROWS,
+            stratify=classes,
+            random_state=0,
+        )
+    n_folds = min(_JUDGE_FOLDS, np.bincount(classes, minlength=n_classes).min())
+    if n_classes < 2 or n_folds < 2:
+        return None
+    splitter = StratifiedKFold(n_folds, shuffle=True, random_state=0)
+    return rows, classes, list(splitter.split(rows, classes))
+
+
+def _scaled(model):
+    """``model`` after mean imputation and max-abs scaling."""
+    return make_pipeline(SimpleImputer(keep_empty_features=True), MaxAbsScaler(), model)
+
+
 def _supervised_fits(X, codes):
     """The supervised fits of the labelled rows the spreading is judged
     against, each with the inputs it reads."""
-
-    def scaled(model):
-        return make_pipeline(
-            SimpleImputer(keep_empty_features=True), MaxAbsScaler(), model
-        )
-
-    yield scaled(LogisticRegression(max_iter=1000)), X
-    yield scaled(LogisticRegression(max_iter=1000)), codes
+    yield _scaled(LogisticRegression(max_iter=1000)), X
+    yield _scaled(LogisticRegression(max_iter=1000)), codes
     # Logistic regressions miss classes that are not linearly separable,
     # where a spreading that beats them can still be worse than a network
     # of the labelled rows (an MLP, or this classifier's own).
-    yield scaled(MLPClassifier(max_iter=500, random_state=0)), X
+    yield _scaled(MLPClassifier(max_iter=500, random_state=0)), X
 
 
 def _cross_validated_hits(model, X, classes, folds):

@@ -230,16 +230,23 @@ class ReconstructionAndCrossEntropy:
     logits; ``target`` the clean row followed by ``n_classes`` class
     weights: a one-hot row for a labelled row, a pseudo-label scaled by its
     confidence, or zeros for a row that only teaches the reconstruction. The
-    cross-entropy is averaged over the rows that carry a weight. Picklable,
-    unlike a closure.
+    cross-entropy is averaged over the rows that carry a weight.
+
+    With ``confidence`` (a probability), the rows without a weight also
+    learn the network's own prediction where it is at least that
+    confident: the cross-entropy of their most probable class, as a fixed
+    target (no gradient through the choice), averaged over the rows without
+    a weight in the batch (the confident ones count, the others add zero).
+    Picklable, unlike a closure.
     """
 
     handles_missing = True
 
-    def __init__(self, name, n_classes, reconstruction_weight=1.0):
+    def __init__(self, name, n_classes, reconstruction_weight=1.0, confidence=None):
         self.name = name
         self.n_classes = n_classes
         self.reconstruction_weight = reconstruction_weight
+        self.confidence = confidence
 
     def __call__(self, pred, target):
         c = self.n_classes
@@ -248,5 +255,11 @@ class ReconstructionAndCrossEntropy:
         loss = self.reconstruction_weight * reconstruction_loss(
             self.name, reconstruction, clean
         )
-        carried = (weights.sum(dim=1) > 0).sum().clamp_min(1)
-        return loss - (weights * torch.log_softmax(logits, dim=1)).sum() / carried
+        log_proba = torch.log_softmax(logits, dim=1)
+        carries = weights.sum(dim=1) > 0
+        loss = loss - (weights * log_proba).sum() / carries.sum().clamp_min(1)
+        if self.confidence is None:
+            return loss
+        best, _ = log_proba[~carries].max(dim=1)
+        confident = best.detach() >= math.log(self.confidence)
+        return loss - (best * confident).sum() / max(len(best), 1)

@@ -1,10 +1,12 @@
 """AutoencoderClassifier: semi-supervised classification with y == -1 unlabelled."""
 
+import copy
 import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.neural_network import MLPClassifier
@@ -13,6 +15,7 @@ from sklearn.preprocessing import StandardScaler
 
 import sklearn_ae
 from sklearn_ae import AutoencoderClassifier, Conv
+from sklearn_ae._losses import ReconstructionAndCrossEntropy
 
 
 def _few_labels(y, per_class, seed):
@@ -346,3 +349,75 @@ def test_not_below_an_mlp_of_the_labelled_rows_where_spreading_misleads(seed):
         warnings.simplefilter("ignore", ConvergenceWarning)
         mlp.fit(X_train[labelled], y_train[labelled])
     assert clf.score(X_test, y_test) >= mlp.score(X_test, y_test)
+
+
+def test_confident_unlabelled_rows_learn_their_own_prediction():
+    # The loss of the fine-tuning where the spreading is not trusted: a row
+    # without a class weight learns its most probable class where that is
+    # at least ``confidence`` probable, and adds nothing otherwise.
+    clean = torch.zeros(4, 3)
+    weights = torch.tensor([[1.0, 0.0], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]])
+    # Row 0 labelled; row 1 confident (p = 0.98 for class 1), rows 2 and 3
+    # unsure (p = 0.5 and 0.73).
+    logits = torch.tensor([[0.0, 0.0], [0.0, 4.0], [0.0, 0.0], [1.0, 0.0]])
+    pred = torch.cat([clean, logits], dim=1).requires_grad_()
+    target = torch.cat([clean, weights], dim=1)
+    plain = ReconstructionAndCrossEntropy("mse", 2)(pred, target)
+    loss = ReconstructionAndCrossEntropy("mse", 2, confidence=0.95)(pred, target)
+    own = -torch.log_softmax(logits[1], dim=0)[1] / 3  # over the 3 unlabelled rows
+    assert torch.isclose(loss - plain, own)
+    loss.backward()
+    # The confident row is pushed further towards its class; the unsure ones
+    # get no gradient.
+    assert pred.grad[1, 4] < 0 < pred.grad[1, 3]
+    assert torch.all(pred.grad[2:, 3:] == 0)
+
+
+@pytest.mark.parametrize("better", [True, False])
+def test_masked_pretraining_kept_only_where_its_codes_classify_better(
+    better, monkeypatch
+):
+    # Where the spreading is not trusted, on rows of 100+ features, a second
+    # pre-training reconstructs masked rows; the fine-tuning starts from its
+    # weights only where a logistic regression of its codes gets more
+    # labelled rows right (cross-validated) than one of the codes before.
+    X, y = _clusters_cut_by_a_plane(600, 0)
+    X = np.hstack([X, np.random.RandomState(0).normal(size=(600, 100))])
+    y_partial = _few_labels(y, 30, 0)
+    phases, hits = [], iter([10, 11 if better else 10])
+    fit_network = AutoencoderClassifier._fit_network
+
+    def recording(self, X, y, recipe):
+        phases.append((recipe.corrupt, recipe.finish.start, recipe.epochs))
+        out = fit_network(self, X, y, recipe=recipe)
+        phases[-1] += (copy.deepcopy(self._module.state_dict()),)
+        return out
+
+    monkeypatch.setattr(AutoencoderClassifier, "_fit_network", recording)
+    monkeypatch.setattr(AutoencoderClassifier, "_code_hits", lambda *a: next(hits))
+    clf = AutoencoderClassifier(max_iter=10, random_state=0).fit(X, y_partial)
+    (first, _, n_first, pretrained), (masking, start, n_masked, masked), last = phases
+    assert first is None and masking.kind == "masking" and last[0] is None
+    assert n_first == n_masked == 3 and clf.n_iter_ == 10 + 3
+    assert _same_weights(start, pretrained)
+    assert _same_weights(last[1], masked if better else pretrained)
+    assert not _same_weights(masked, pretrained)
+
+
+def test_no_masked_pretraining_on_narrow_rows(monkeypatch):
+    X, y = _clusters_cut_by_a_plane(600, 0)  # 15 features
+    corruptions = []
+    fit_network = AutoencoderClassifier._fit_network
+
+    def recording(self, X, y, recipe):
+        corruptions.append(recipe.corrupt)
+        return fit_network(self, X, y, recipe=recipe)
+
+    monkeypatch.setattr(AutoencoderClassifier, "_fit_network", recording)
+    clf = AutoencoderClassifier(max_iter=10, random_state=0)
+    clf.fit(X, _few_labels(y, 30, 0))
+    assert corruptions == [None, None] and clf.n_iter_ == 10
+
+
+def _same_weights(a, b):
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
